@@ -31,7 +31,7 @@ WHERE name = ? AND currency = ? AND (allow_negative OR balance_minor + ? >= 0)
 RETURNING id, balance_minor`
 	// lockAccountsPG takes the row locks of many accounts in byte order, the
 	// order Post updates them in, whatever the database's collation.
-	lockAccountsPG = `SELECT id FROM ledger_accounts WHERE name = ANY(?) ORDER BY name COLLATE "C" FOR UPDATE`
+	lockAccountsPG     = `SELECT id FROM ledger_accounts WHERE name = ANY(?) ORDER BY name COLLATE "C" FOR UPDATE`
 	insertPostingsHead = `INSERT INTO ledger_postings
 (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at) VALUES `
 	postingValues = `(?, ?, ?, ?, ?, ?)`

@@ -19,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -60,6 +62,9 @@ type DB struct {
 	clock  clock.Clock
 	log    *slog.Logger
 	desc   string
+	stmts  sync.Map // SQLite: query → *sql.Stmt prepared on the write connection
+	nstmts atomic.Int32
+	group  *committer // SQLite: runs write transactions, many per commit
 }
 
 // ParseDSN tells which engine a DSN names. PostgreSQL DSNs are URLs with the
@@ -160,6 +165,7 @@ func (d *DB) openSQLite(path string, opts Options) error {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	d.write, d.read, d.desc = w, r, "sqlite "+path
+	d.group = startCommitter(d)
 	return nil
 }
 
@@ -190,6 +196,10 @@ func (d *DB) Now() time.Time { return d.clock.Now() }
 
 // Close closes every pool.
 func (d *DB) Close() error {
+	if d.group != nil {
+		d.group.stop()
+	}
+	d.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())

@@ -31,11 +31,13 @@ import (
 //
 // Run: go test -run '^$' -bench BenchmarkLedger -benchtime 3s ./internal/ledger/
 // Each sub-benchmark reports entries/s and x_baseline (entries/s ÷ the
-// baseline's commits/s).
+// baseline's commits/s). single_* posts one entry per transaction from one or
+// eight goroutines (on SQLite, concurrent transactions share commits);
+// batchN posts N entries per transaction. Transfers are between random
+// accounts among 100.
 
 const (
 	benchAccounts    = 100
-	benchBatch       = 100
 	benchClientsPG   = 8
 	baselineDuration = 3 * time.Second
 )
@@ -45,7 +47,6 @@ type benchEnv struct {
 	d        *db.DB
 	l        *ledger.Ledger
 	baseline float64 // commits per second of the bare engine
-	clients  int     // concurrent posters: SQLite has one writer
 }
 
 var (
@@ -66,8 +67,11 @@ func BenchmarkLedger(b *testing.B) {
 			}
 			b.ReportMetric(env.baseline, "commits/s")
 		})
-		b.Run(env.name+"/single", func(b *testing.B) { benchPost(b, env, 1) })
-		b.Run(env.name+fmt.Sprintf("/batch%d", benchBatch), func(b *testing.B) { benchPost(b, env, benchBatch) })
+		b.Run(env.name+"/single_1client", func(b *testing.B) { benchPost(b, env, 1, 1) })
+		b.Run(env.name+"/single_8clients", func(b *testing.B) { benchPost(b, env, 8, 1) })
+		for _, size := range []int{100, 1000} {
+			b.Run(env.name+fmt.Sprintf("/batch%d_1client", size), func(b *testing.B) { benchPost(b, env, 1, size) })
+		}
 	}
 }
 
@@ -78,7 +82,7 @@ func setupBench(b *testing.B) ([]*benchEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	envs := []*benchEnv{{name: "sqlite", d: sqlite, clients: 1}}
+	envs := []*benchEnv{{name: "sqlite", d: sqlite}}
 	base, err := sqliteBaseline(ctx, filepath.Join(b.TempDir(), "baseline.db"))
 	if err != nil {
 		return nil, err
@@ -105,7 +109,7 @@ func setupBench(b *testing.B) ([]*benchEnv, error) {
 		if err != nil {
 			return nil, err
 		}
-		envs = append(envs, &benchEnv{name: "postgres", d: pg, clients: benchClientsPG, baseline: base})
+		envs = append(envs, &benchEnv{name: "postgres", d: pg, baseline: base})
 	}
 	for _, env := range envs {
 		env.l = ledger.New(env.d, id.NewGenerator(nil, nil))
@@ -126,15 +130,16 @@ func setupBench(b *testing.B) ([]*benchEnv, error) {
 	return envs, nil
 }
 
-// benchPost posts b.N batches of size entries, from env.clients goroutines.
-func benchPost(b *testing.B, env *benchEnv, size int) {
+// benchPost posts b.N batches of size entries from clients goroutines, each
+// batch in a transaction of its own.
+func benchPost(b *testing.B, env *benchEnv, clients, size int) {
 	ctx := context.Background()
 	var next atomic.Int64
 	start := time.Now()
 	b.ResetTimer()
 	var wg sync.WaitGroup
 	var failed atomic.Value
-	for c := range env.clients {
+	for c := range clients {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(c), uint64(benchSeq.Add(1))))
 			entries := make([]ledger.Entry, size)

@@ -206,30 +206,13 @@ func entryHash(key, description string, legs []leg) []byte {
 
 // Commit posts entries in one new transaction: all of them or none. It is
 // for callers that have no transaction of their own (batch jobs, tools);
-// business commands call [Ledger.Post] inside theirs. Several entries are
-// posted under [Ledger.Lock] so that batches never deadlock each other.
+// business commands call [Ledger.Post] or [Ledger.PostAll] inside theirs.
 func (l *Ledger) Commit(ctx context.Context, entries ...Entry) ([]Posted, error) {
-	out := make([]Posted, len(entries))
+	var out []Posted
 	err := l.db.InTx(ctx, func(tx *db.Tx) error {
-		if len(entries) > 1 {
-			var names []string
-			for _, e := range entries {
-				for _, p := range e.Postings {
-					names = append(names, p.Account)
-				}
-			}
-			if err := l.Lock(ctx, tx, names...); err != nil {
-				return err
-			}
-		}
-		for i, e := range entries {
-			p, err := l.Post(ctx, tx, e)
-			if err != nil {
-				return err
-			}
-			out[i] = p
-		}
-		return nil
+		var err error
+		out, err = l.PostAll(ctx, tx, entries)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -90,6 +90,12 @@ func TestPostRefusesAndWritesNothing(t *testing.T) {
 			{"OverdrawInSecondEntryOfBatch", []ledger.Entry{
 				{Key: "b1", Postings: ledger.Transfer("alice", "bob", cny(6_000))},
 				{Key: "b2", Postings: ledger.Transfer("alice", "bob", cny(6_000))}}, ledger.ErrInsufficientFunds, "alice"},
+			{"OverdrawMidBatchThoughNetFits", []ledger.Entry{
+				{Key: "m1", Postings: ledger.Transfer("alice", "bob", cny(15_000))},
+				{Key: "m2", Postings: ledger.Transfer("bob", "alice", cny(15_000))}}, ledger.ErrInsufficientFunds, "alice"},
+			{"SameKeyTwiceInBatchWithOtherContent", []ledger.Entry{
+				{Key: "d1", Postings: ledger.Transfer("alice", "bob", cny(1))},
+				{Key: "d1", Postings: ledger.Transfer("alice", "bob", cny(2))}}, ledger.ErrKeyReused, ""},
 			{"UnknownAccount", []ledger.Entry{{Key: "n1", Postings: ledger.Transfer("alice", "nobody", cny(1))}}, ledger.ErrAccountNotFound, "nobody"},
 			{"UnknownCurrency", []ledger.Entry{{Key: "x1", Postings: []ledger.Posting{
 				{Account: "alice", Amount: money.New(-1, "XYZ")}, {Account: "bob", Amount: money.New(1, "XYZ")}}}}, ledger.ErrCurrencyMismatch, "alice"},
@@ -162,6 +168,43 @@ func TestPostIsIdempotentByKey(t *testing.T) {
 		}
 		if n, _ := rowCounts(t, d); n != 1 {
 			t.Fatalf("%d entries, want 1", n)
+		}
+	})
+}
+
+func TestPostAllInOrder(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		l := newTestLedger(t, d, testAccounts...)
+		ctx := context.Background()
+		mustCommit(t, l, ledger.Entry{Key: "fund", Postings: ledger.Transfer("world", "alice", cny(100))})
+		// Each entry relies on the one before: alice may spend bob's money
+		// only after it arrives.
+		posted := mustCommit(t, l,
+			ledger.Entry{Key: "a", Postings: ledger.Transfer("alice", "bob", cny(100))},
+			ledger.Entry{Key: "b", Postings: ledger.Transfer("bob", "alice", cny(70))},
+			ledger.Entry{Key: "a", Postings: ledger.Transfer("alice", "bob", cny(100))}, // same key, same content
+			ledger.Entry{Key: "c", Postings: ledger.Transfer("alice", "bob", cny(70))},
+			ledger.Entry{Key: "fund", Postings: ledger.Transfer("world", "alice", cny(100))}) // posted before
+		if posted[2].ID != posted[0].ID || !posted[2].Replayed || posted[0].Replayed || !posted[4].Replayed {
+			t.Fatalf("posted = %+v", posted)
+		}
+		if a, b := balance(t, l, "alice"), balance(t, l, "bob"); a != 0 || b != 100 {
+			t.Fatalf("alice=%d bob=%d, want 0 and 100", a, b)
+		}
+		page, err := l.History(ctx, "alice", 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var after []int64
+		for _, ln := range page.Lines {
+			after = append(after, ln.BalanceAfter.Minor())
+		}
+		if want := []int64{0, 70, 0, 100}; fmt.Sprint(after) != fmt.Sprint(want) {
+			t.Fatalf("alice's running balances (newest first) = %v, want %v", after, want)
+		}
+		if r, err := l.Check(ctx); err != nil || !r.OK() {
+			t.Fatalf("Check = %v, %v", r.Problems, err)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -19,18 +20,26 @@ const (
 VALUES (?, ?, ?, 0, ?) ON CONFLICT (name) DO NOTHING`
 	selectAccount = `SELECT id, name, currency, allow_negative, balance_minor, created_at
 FROM ledger_accounts WHERE name = ?`
-	insertEntry = `INSERT INTO ledger_entries (id, entry_key, description, hash, created_at)
-VALUES (?, ?, ?, ?, ?) ON CONFLICT (entry_key) DO NOTHING RETURNING id`
-	selectEntryByKey = `SELECT id, hash, created_at FROM ledger_entries WHERE entry_key = ?`
-	// updateBalance moves one account's balance, refusing (no row) when the
-	// currency differs or a no-negative account would go below zero. The
-	// WHERE clause is re-checked on the latest row version under the row
-	// lock, so the check holds under concurrency.
-	updateBalance = `UPDATE ledger_accounts SET balance_minor = balance_minor + ?
-WHERE name = ? AND currency = ? AND (allow_negative OR balance_minor + ? >= 0)
-RETURNING id, balance_minor`
-	// lockAccountsPG takes the row locks of many accounts in byte order, the
-	// order Post updates them in, whatever the database's collation.
+	insertEntriesHead = `INSERT INTO ledger_entries (id, entry_key, description, hash, created_at) VALUES `
+	entryValues       = `(?, ?, ?, ?, ?)`
+	insertEntriesTail = ` ON CONFLICT (entry_key) DO NOTHING RETURNING entry_key`
+	selectEntryByKey  = `SELECT id, hash, created_at FROM ledger_entries WHERE entry_key = ?`
+	// updateBalances moves the balances of many accounts (name, amount,
+	// currency rows), refusing — by returning no row for it — an account
+	// whose currency differs or that may not go below zero and would. The
+	// WHERE clause is evaluated on the latest row version under the row
+	// lock, so the check holds under concurrency. VALUES columns are named
+	// column1… on both engines; PostgreSQL needs the parameters typed.
+	updateBalancesHead = `UPDATE ledger_accounts SET balance_minor = balance_minor + v.column2 FROM (VALUES `
+	updateBalancesTail = `) AS v
+WHERE ledger_accounts.name = v.column1 AND ledger_accounts.currency = v.column3
+  AND (ledger_accounts.allow_negative OR ledger_accounts.balance_minor + v.column2 >= 0)
+RETURNING id, name, balance_minor, allow_negative`
+	balanceValuesSQLite   = `(?, ?, ?)`
+	balanceValuesPostgres = `(?::text, ?::bigint, ?::text)`
+	// lockAccountsPG takes the accounts' row locks in byte order of their
+	// names before updateBalances, whose join may visit rows in any order:
+	// two transactions thus never wait for each other in a cycle.
 	lockAccountsPG     = `SELECT id FROM ledger_accounts WHERE name = ANY(?) ORDER BY name COLLATE "C" FOR UPDATE`
 	insertPostingsHead = `INSERT INTO ledger_postings
 (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at) VALUES `
@@ -42,65 +51,266 @@ RETURNING id, balance_minor`
 // [ErrInsufficientFunds], [ErrAccountNotFound], [ErrKeyReused], [ErrOverflow];
 // on any error the caller must roll tx back (db.InTx does).
 func (l *Ledger) Post(ctx context.Context, tx *db.Tx, e Entry) (Posted, error) {
-	legs, err := e.normalize()
+	p, err := l.PostAll(ctx, tx, []Entry{e})
 	if err != nil {
-		return Posted{}, fmt.Errorf("post %s: %w", e.Key, err)
+		return Posted{}, err
 	}
-	hash := entryHash(e.Key, e.Description, legs)
-	entryID := l.ids.New(id.PrefixEntry)
-	now := tx.Now()
-
-	var got string
-	err = tx.QueryRow(ctx, insertEntry, entryID, e.Key, e.Description, hash, now).Scan(&got)
-	if errors.Is(err, sql.ErrNoRows) {
-		return replay(ctx, tx, e.Key, hash)
-	}
-	if err != nil {
-		return Posted{}, fmt.Errorf("post %s: insert entry: %w", e.Key, err)
-	}
-
-	args := make([]any, 0, 6*len(legs))
-	for _, lg := range legs {
-		var accountID, balance int64
-		amt, cur := lg.amount.Minor(), string(lg.amount.Currency())
-		err := tx.QueryRow(ctx, updateBalance, amt, lg.account, cur, amt).Scan(&accountID, &balance)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return Posted{}, fmt.Errorf("post %s: %w", e.Key, diagnose(ctx, tx, lg))
-		case db.IsOutOfRange(err):
-			return Posted{}, fmt.Errorf("post %s: %w", e.Key, &AccountError{Account: lg.account, Err: ErrOverflow})
-		case err != nil:
-			return Posted{}, fmt.Errorf("post %s: update %s: %w", e.Key, lg.account, err)
-		}
-		args = append(args, entryID, accountID, amt, cur, balance, now)
-	}
-	q := insertPostingsHead + strings.Repeat(postingValues+", ", len(legs)-1) + postingValues
-	if _, err := tx.Exec(ctx, q, args...); err != nil {
-		return Posted{}, fmt.Errorf("post %s: insert postings: %w", e.Key, err)
-	}
-	return Posted{ID: entryID, Key: e.Key, CreatedAt: now}, nil
+	return p[0], nil
 }
 
-// Lock takes the row locks of the named accounts, in the same order as Post
-// does. A transaction that posts more than one entry calls it first with
-// every account it will touch; otherwise two such transactions could lock
-// the same accounts in opposite orders and deadlock. SQLite serializes
-// writers, so there it does nothing.
-func (l *Ledger) Lock(ctx context.Context, tx *db.Tx, accounts ...string) error {
-	if tx.Engine() != db.Postgres || len(accounts) < 2 {
+// PostAll writes entries within tx, in order, as [Ledger.Post] would one by
+// one, but in a few statements: a multi-row insert of the entries, one
+// balance update per account touched, a multi-row insert of the postings.
+// A transaction that posts several entries must post them in one PostAll:
+// it updates every balance in account-name order, so two transactions never
+// lock the same accounts in opposite orders (no deadlocks on PostgreSQL).
+// A no-negative account is checked after every entry, in order, exactly as
+// if the entries were posted one by one.
+func (l *Ledger) PostAll(ctx context.Context, tx *db.Tx, entries []Entry) ([]Posted, error) {
+	now := tx.Now()
+	out := make([]Posted, len(entries))
+	batch := make([]pending, 0, len(entries))
+	first := make(map[string]int, len(entries)) // key → its first entry in this call
+	dups := map[int]int{}                       // index → index of the same key earlier
+	for i, e := range entries {
+		legs, err := e.normalize()
+		if err != nil {
+			return nil, fmt.Errorf("post %s: %w", e.Key, err)
+		}
+		hash := entryHash(e.Key, e.Description, legs)
+		if j, dup := first[e.Key]; dup {
+			if !bytes.Equal(batch[j].hash, hash) {
+				return nil, fmt.Errorf("post %s: %w", e.Key, ErrKeyReused)
+			}
+			dups[i] = batch[j].index
+			continue
+		}
+		first[e.Key] = len(batch)
+		out[i] = Posted{ID: l.ids.New(id.PrefixEntry), Key: e.Key, CreatedAt: now}
+		batch = append(batch, pending{index: i, entry: e, legs: legs, hash: hash})
+	}
+	fresh, err := insertEntries(ctx, tx, batch, out, now)
+	if err != nil {
+		return nil, err
+	}
+	var moving []pending
+	for _, p := range batch {
+		if fresh[p.entry.Key] {
+			moving = append(moving, p)
+			continue
+		}
+		if out[p.index], err = replay(ctx, tx, p.entry.Key, p.hash); err != nil {
+			return nil, err
+		}
+	}
+	if err := applyPostings(ctx, tx, moving, out, now); err != nil {
+		return nil, err
+	}
+	for i, j := range dups {
+		out[i] = out[j]
+		out[i].Replayed = true
+	}
+	return out, nil
+}
+
+// pending is one validated entry of a PostAll call.
+type pending struct {
+	index int // in the caller's slice
+	entry Entry
+	legs  []leg
+	hash  []byte
+}
+
+// chunkRows bounds the rows of one multi-row insert, so that each statement
+// stays well under the engines' parameter limits and the set of distinct
+// statement texts (prepared and cached on SQLite) stays small.
+const chunkRows = 64
+
+// insertEntries inserts the entries' header rows and returns the keys that
+// were new; the others had been posted before.
+func insertEntries(ctx context.Context, tx *db.Tx, batch []pending, out []Posted, now time.Time) (map[string]bool, error) {
+	fresh := make(map[string]bool, len(batch))
+	for start := 0; start < len(batch); start += chunkRows {
+		chunk := batch[start:min(start+chunkRows, len(batch))]
+		args := make([]any, 0, 5*len(chunk))
+		for _, p := range chunk {
+			args = append(args, out[p.index].ID, p.entry.Key, p.entry.Description, p.hash, now)
+		}
+		rows, err := tx.Query(ctx, insertEntriesHead+values(entryValues, len(chunk))+insertEntriesTail, args...)
+		if err != nil {
+			return nil, fmt.Errorf("post %s: insert entries: %w", chunk[0].entry.Key, err)
+		}
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("post %s: insert entries: %w", chunk[0].entry.Key, err)
+			}
+			fresh[key] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("post %s: insert entries: %w", chunk[0].entry.Key, err)
+		}
+	}
+	return fresh, nil
+}
+
+// applyPostings moves the balance of every account the entries touch, once
+// each and in name order, then writes the postings with their running
+// balances.
+func applyPostings(ctx context.Context, tx *db.Tx, moving []pending, out []Posted, now time.Time) error {
+	if len(moving) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, lockAccountsPG, accounts)
+	net := map[string]money.Amount{}
+	for _, p := range moving {
+		for _, lg := range p.legs {
+			prev, ok := net[lg.account]
+			if !ok {
+				net[lg.account] = lg.amount
+				continue
+			}
+			if prev.Currency() != lg.amount.Currency() {
+				return fmt.Errorf("post %s: %w", p.entry.Key, &AccountError{Account: lg.account,
+					Detail: "postings in " + string(prev.Currency()) + " and " + string(lg.amount.Currency()), Err: ErrCurrencyMismatch})
+			}
+			sum, err := prev.Add(lg.amount)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", p.entry.Key, &AccountError{Account: lg.account, Err: ErrOverflow})
+			}
+			net[lg.account] = sum
+		}
+	}
+	names := make([]string, 0, len(net))
+	for name := range net {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	accounts, err := updateBalances(ctx, tx, names, net)
 	if err != nil {
-		return fmt.Errorf("lock accounts: %w", err)
+		return fmt.Errorf("post %s: %w", keyOf(moving, failedAccount(err)), err)
 	}
-	for rows.Next() {
+	args := make([]any, 0, 6*chunkRows)
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, insertPostingsHead+values(postingValues, n), args...); err != nil {
+			return fmt.Errorf("post: insert postings: %w", err)
+		}
+		args, n = args[:0], 0
+		return nil
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("lock accounts: %w", err)
+	for _, p := range moving {
+		for _, lg := range p.legs {
+			st := accounts[lg.account]
+			st.balance += lg.amount.Minor()
+			if st.balance < 0 && !st.mayGoNegative {
+				// The net movement fits, but posting the entries in order
+				// would overdraw the account on the way: refuse, as posting
+				// them one by one would.
+				return fmt.Errorf("post %s: %w", p.entry.Key, &AccountError{Account: lg.account, Err: ErrInsufficientFunds,
+					Detail: fmt.Sprintf("balance %s, posting %s", money.New(st.balance-lg.amount.Minor(), lg.amount.Currency()), lg.amount)})
+			}
+			args = append(args, out[p.index].ID, st.id, lg.amount.Minor(), string(lg.amount.Currency()), st.balance, now)
+			if n++; n == chunkRows {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
 	}
-	return nil
+	return flush()
+}
+
+// accountState is an account's row as the balance update left it, with the
+// running balance used to lay out the postings.
+type accountState struct {
+	id            int64
+	balance       int64
+	mayGoNegative bool
+}
+
+// updateBalances applies the net movements to the named accounts (sorted)
+// and returns each account's state as it was before them.
+func updateBalances(ctx context.Context, tx *db.Tx, names []string, net map[string]money.Amount) (map[string]*accountState, error) {
+	row := balanceValuesSQLite
+	if tx.Engine() == db.Postgres {
+		row = balanceValuesPostgres
+		if len(names) > 1 {
+			if _, err := tx.Exec(ctx, lockAccountsPG, names); err != nil {
+				return nil, fmt.Errorf("lock accounts: %w", err)
+			}
+		}
+	}
+	accounts := make(map[string]*accountState, len(names))
+	for start := 0; start < len(names); start += chunkRows {
+		chunk := names[start:min(start+chunkRows, len(names))]
+		args := make([]any, 0, 3*len(chunk))
+		for _, name := range chunk {
+			args = append(args, name, net[name].Minor(), string(net[name].Currency()))
+		}
+		rows, err := tx.Query(ctx, updateBalancesHead+values(row, len(chunk))+updateBalancesTail, args...)
+		if err != nil {
+			if db.IsOutOfRange(err) {
+				return nil, &AccountError{Account: chunk[0], Detail: "one of " + strings.Join(chunk, ", "), Err: ErrOverflow}
+			}
+			return nil, fmt.Errorf("update balances: %w", err)
+		}
+		for rows.Next() {
+			var (
+				st   accountState
+				name string
+			)
+			if err := rows.Scan(&st.id, &name, &st.balance, &st.mayGoNegative); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("update balances: %w", err)
+			}
+			st.balance -= net[name].Minor() // the balance before this call
+			accounts[name] = &st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			if db.IsOutOfRange(err) {
+				return nil, &AccountError{Account: chunk[0], Detail: "one of " + strings.Join(chunk, ", "), Err: ErrOverflow}
+			}
+			return nil, fmt.Errorf("update balances: %w", err)
+		}
+		for _, name := range chunk {
+			if accounts[name] == nil {
+				return nil, diagnose(ctx, tx, leg{account: name, amount: net[name]})
+			}
+		}
+	}
+	return accounts, nil
+}
+
+// failedAccount returns the account an error names, or "".
+func failedAccount(err error) string {
+	var ae *AccountError
+	if errors.As(err, &ae) {
+		return ae.Account
+	}
+	return ""
+}
+
+// keyOf names the first entry touching account, for error messages.
+func keyOf(moving []pending, account string) string {
+	for _, p := range moving {
+		for _, lg := range p.legs {
+			if lg.account == account {
+				return p.entry.Key
+			}
+		}
+	}
+	return moving[0].entry.Key
+}
+
+// values repeats a row of placeholders n times: "(?, ?), (?, ?)".
+func values(row string, n int) string {
+	return strings.Repeat(row+", ", n-1) + row
 }
 
 // replay answers a second post of a key: the first result if the content is
@@ -120,7 +330,7 @@ func replay(ctx context.Context, tx *db.Tx, key string, hash []byte) (Posted, er
 	return p, nil
 }
 
-// diagnose explains why updateBalance matched no row.
+// diagnose explains why updateBalances returned no row for an account.
 func diagnose(ctx context.Context, tx *db.Tx, lg leg) error {
 	a, err := scanAccount(tx.QueryRow(ctx, selectAccount, lg.account))
 	switch {

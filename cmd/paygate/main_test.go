@@ -224,3 +224,39 @@ func TestMaskDSN(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoPrintsWhereToClick runs the demo in-process, follows the health URL
+// it prints, and stops it by cancelling its context.
+func TestDemoPrintsWhereToClick(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		var stderr bytes.Buffer
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, nil, pw, &stderr)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var health string
+	for lines.Scan() {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "gateway health"); ok {
+			health = strings.TrimSpace(rest)
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if !strings.HasPrefix(health, "http://127.0.0.1:") {
+		t.Fatalf("demo printed no health URL (got %q)", health)
+	}
+	resp, err := http.Get(health)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %v, %v", health, resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("demo exited %d", code)
+	}
+}

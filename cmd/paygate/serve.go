@@ -19,7 +19,9 @@ func (a *app) serveCommand() *cobra.Command {
 		Short: "Run the gateway's HTTP server",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.serve(cmd.Context())
+			return a.runServer(cmd.Context(), func(addr string) {
+				fmt.Fprintf(a.stdout, "paygate listening on http://%s (health: /healthz)\n", addr)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "listen address (env PAYGATE_ADDR)")
@@ -29,7 +31,9 @@ func (a *app) serveCommand() *cobra.Command {
 // shutdownGrace bounds how long serve waits for in-flight requests on SIGTERM.
 const shutdownGrace = 10 * time.Second
 
-func (a *app) serve(ctx context.Context) error {
+// runServer runs the gateway until ctx is cancelled, calling ready with the
+// address once it listens.
+func (a *app) runServer(ctx context.Context, ready func(addr string)) error {
 	a.log.Info("starting paygate", "version", version(), "config", a.cfg)
 	d, err := a.openDB(ctx)
 	if err != nil {
@@ -50,7 +54,7 @@ func (a *app) serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("listening", "addr", ln.Addr().String(), "db", d.String())
-	fmt.Fprintf(a.stdout, "paygate listening on http://%s (health: /healthz)\n", ln.Addr())
+	ready(ln.Addr().String())
 
 	select {
 	case err := <-errc:

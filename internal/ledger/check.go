@@ -110,11 +110,11 @@ func (l *Ledger) Check(ctx context.Context) (Report, error) {
 		t.Balance += balance
 		if balance != sum {
 			r.Problems = append(r.Problems, Problem{Kind: "balance_mismatch", Account: name,
-				Detail: fmt.Sprintf("balance %s but postings sum to %s %s", money.New(balance, c), money.New(sum, c), c)})
+				Detail: fmt.Sprintf("balance %s but its postings sum to %s", money.New(balance, c).Format(), money.New(sum, c).Format())})
 		}
 		if !allowNeg && balance < 0 {
 			r.Problems = append(r.Problems, Problem{Kind: "negative_balance", Account: name,
-				Detail: fmt.Sprintf("balance %s %s in an account that may not go negative", money.New(balance, c), c)})
+				Detail: fmt.Sprintf("balance %s in an account that may not go negative", money.New(balance, c).Format())})
 		}
 		if badC > 0 {
 			r.Problems = append(r.Problems, Problem{Kind: "currency_mismatch", Account: name,
@@ -150,7 +150,7 @@ func (l *Ledger) Check(ctx context.Context) (Report, error) {
 		r.Totals = append(r.Totals, *t)
 		if t.Balance != 0 {
 			r.Problems = append(r.Problems, Problem{Kind: "books_unbalanced",
-				Detail: fmt.Sprintf("%s balances sum to %s, not zero", t.Currency, money.New(t.Balance, t.Currency))})
+				Detail: fmt.Sprintf("all %s balances sum to %s, not zero", t.Currency, money.New(t.Balance, t.Currency).Format())})
 		}
 	}
 	sort.Slice(r.Totals, func(i, j int) bool { return r.Totals[i].Currency < r.Totals[j].Currency })
@@ -177,17 +177,17 @@ func (l *Ledger) checkEntries(ctx context.Context, r *Report) error {
 		r.Entries++
 		// Hash in Go's order: the database's collation may sort differently.
 		sort.Slice(legs, func(i, j int) bool { return legs[i].account < legs[j].account })
-		sums := map[string]int64{}
+		sums := map[money.Currency]int64{}
 		names := make([]string, 0, len(legs))
 		for _, lg := range legs {
-			sums[string(lg.amount.Currency())] += lg.amount.Minor()
+			sums[lg.amount.Currency()] += lg.amount.Minor()
 			names = append(names, lg.account)
 		}
 		accounts := strings.Join(names, ",")
 		for cur, s := range sums {
 			if s != 0 {
 				r.Problems = append(r.Problems, Problem{Kind: "unbalanced_entry", Entry: curID, Account: accounts,
-					Detail: fmt.Sprintf("key %s: %s postings sum to %d minor units", curKey, cur, s)})
+					Detail: fmt.Sprintf("key %s: its postings sum to %s, not zero", curKey, money.New(s, cur).Format())})
 			}
 		}
 		if !bytes.Equal(entryHash(curKey, curDesc, legs), curHash) {

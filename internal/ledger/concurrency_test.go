@@ -157,9 +157,6 @@ const workerEnv = "PAYGATE_LEDGER_WORKER_DSN"
 // against one PostgreSQL database.
 func TestTransfersFromTwoProcesses(t *testing.T) {
 	t.Parallel()
-	if os.Getenv(workerEnv) != "" {
-		t.Skip("in a worker process")
-	}
 	dsn := dbtest.PostgresDSN(t)
 	d, err := db.Open(context.Background(), dsn, db.Options{})
 	if err != nil {
@@ -172,7 +169,7 @@ func TestTransfersFromTwoProcesses(t *testing.T) {
 	dir := t.TempDir()
 	var cmds []*exec.Cmd
 	for p := range 2 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestLedgerWorkerProcess$", "-test.count=1")
+		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), workerEnv+"="+dsn,
 			"PAYGATE_LEDGER_WORKER_OUT="+filepath.Join(dir, fmt.Sprintf("p%d.jsonl", p)),
 			"PAYGATE_LEDGER_WORKER_SEED="+strconv.Itoa(100+p))
@@ -209,37 +206,33 @@ func TestTransfersFromTwoProcesses(t *testing.T) {
 	verifyReplay(t, l, done)
 }
 
-// TestLedgerWorkerProcess is the body of each process started by
-// TestTransfersFromTwoProcesses; it does nothing in a normal run.
-func TestLedgerWorkerProcess(t *testing.T) {
-	dsn := os.Getenv(workerEnv)
-	if dsn == "" {
-		t.Skip("only runs as a worker process of TestTransfersFromTwoProcesses")
-	}
+// runWorkerProcess is the body of each process started by
+// TestTransfersFromTwoProcesses: TestMain calls it instead of the tests when
+// the worker environment variable is set.
+func runWorkerProcess(dsn string) error {
 	seed, _ := strconv.ParseUint(os.Getenv("PAYGATE_LEDGER_WORKER_SEED"), 10, 64)
 	d, err := db.Open(context.Background(), dsn, db.Options{})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer d.Close()
 	l := ledger.New(d, id.NewGenerator(nil, nil))
 	done, _, err := runTransfers(context.Background(), l, workers/2, perWorker, seed, fmt.Sprintf("proc%d", seed))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	f, err := os.Create(os.Getenv("PAYGATE_LEDGER_WORKER_OUT"))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	enc := json.NewEncoder(f)
 	for _, tr := range done {
 		if err := enc.Encode(tr); err != nil {
-			t.Fatal(err)
+			f.Close()
+			return err
 		}
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	return f.Close()
 }
 
 // TestConcurrentBatches posts many-entry batches from several goroutines.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"testing"
 
 	"paygate/internal/db"
@@ -14,7 +15,16 @@ import (
 	"paygate/internal/money"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+func TestMain(m *testing.M) {
+	if dsn := os.Getenv(workerEnv); dsn != "" {
+		if err := runWorkerProcess(dsn); err != nil {
+			fmt.Fprintln(os.Stderr, "ledger worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	dbtest.Main(m)
+}
 
 func cny(minor int64) money.Amount { return money.New(minor, "CNY") }
 

@@ -40,7 +40,16 @@ RETURNING id, name, balance_minor, allow_negative`
 	// lockAccountsPG takes the accounts' row locks in byte order of their
 	// names before updateBalances, whose join may visit rows in any order:
 	// two transactions thus never wait for each other in a cycle.
-	lockAccountsPG     = `SELECT id FROM ledger_accounts WHERE name = ANY(?) ORDER BY name COLLATE "C" FOR UPDATE`
+	lockAccountsPG = `SELECT id FROM ledger_accounts WHERE name = ANY(?) ORDER BY name COLLATE "C" FOR UPDATE`
+	// lockAndUpdateHeadPG does both in one round trip: the update joins the
+	// locking CTE, so it touches only rows the CTE has already locked, and
+	// the CTE locks them in order.
+	lockAndUpdateHeadPG = `WITH locked AS (` + lockAccountsPG + `)
+UPDATE ledger_accounts SET balance_minor = balance_minor + v.column2 FROM locked, (VALUES `
+	lockAndUpdateTailPG = `) AS v
+WHERE ledger_accounts.id = locked.id AND ledger_accounts.name = v.column1 AND ledger_accounts.currency = v.column3
+  AND (ledger_accounts.allow_negative OR ledger_accounts.balance_minor + v.column2 >= 0)
+RETURNING ledger_accounts.id, ledger_accounts.name, ledger_accounts.balance_minor, ledger_accounts.allow_negative`
 	insertPostingsHead = `INSERT INTO ledger_postings
 (entry_id, account_id, amount_minor, currency, balance_after_minor, created_at) VALUES `
 	postingValues = `(?, ?, ?, ?, ?, ?)`
@@ -236,10 +245,15 @@ type accountState struct {
 // updateBalances applies the net movements to the named accounts (sorted)
 // and returns each account's state as it was before them.
 func updateBalances(ctx context.Context, tx *db.Tx, names []string, net map[string]money.Amount) (map[string]*accountState, error) {
-	row := balanceValuesSQLite
+	row, head, tail := balanceValuesSQLite, updateBalancesHead, updateBalancesTail
+	var prefix []any // arguments before the VALUES rows
 	if tx.Engine() == db.Postgres {
 		row = balanceValuesPostgres
-		if len(names) > 1 {
+		switch {
+		case len(names) == 1:
+		case len(names) <= chunkRows:
+			head, tail, prefix = lockAndUpdateHeadPG, lockAndUpdateTailPG, []any{names}
+		default:
 			if _, err := tx.Exec(ctx, lockAccountsPG, names); err != nil {
 				return nil, fmt.Errorf("lock accounts: %w", err)
 			}
@@ -248,11 +262,12 @@ func updateBalances(ctx context.Context, tx *db.Tx, names []string, net map[stri
 	accounts := make(map[string]*accountState, len(names))
 	for start := 0; start < len(names); start += chunkRows {
 		chunk := names[start:min(start+chunkRows, len(names))]
-		args := make([]any, 0, 3*len(chunk))
+		args := make([]any, 0, len(prefix)+3*len(chunk))
+		args = append(args, prefix...)
 		for _, name := range chunk {
 			args = append(args, name, net[name].Minor(), string(net[name].Currency()))
 		}
-		rows, err := tx.Query(ctx, updateBalancesHead+values(row, len(chunk))+updateBalancesTail, args...)
+		rows, err := tx.Query(ctx, head+values(row, len(chunk))+tail, args...)
 		if err != nil {
 			if db.IsOutOfRange(err) {
 				return nil, &AccountError{Account: chunk[0], Detail: "one of " + strings.Join(chunk, ", "), Err: ErrOverflow}

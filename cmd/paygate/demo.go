@@ -3,37 +3,65 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"paygate/internal/banksim"
 )
 
 // demoCommand runs everything paygate has so far in one process on the
-// embedded database and prints where to look. Later issues add the bank
-// simulator, the demo shop and seeded logins here.
+// embedded database and prints where to look: the gateway's HTTP server and
+// the bank-host simulator with its test cards. Later issues add the payment
+// API, the cashier, the demo shop and seeded logins here.
 func (a *app) demoCommand() *cobra.Command {
+	var flags bankFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole system in one process on the embedded database and print where to click",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.demo(cmd.Context())
+			return a.demo(cmd.Context(), &flags)
 		},
 	}
 	cmd.Flags().StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "gateway listen address (env PAYGATE_ADDR)")
+	flags.bind(cmd.Flags())
 	return cmd
 }
 
-func (a *app) demo(ctx context.Context) error {
+func (a *app) demo(ctx context.Context, flags *bankFlags) error {
+	sim, banks, err := a.startBankSim(ctx, flags, banksim.Faults{}, true)
+	if err != nil {
+		return err
+	}
+	defer sim.Stop()
+	var bankLines strings.Builder
+	for _, b := range banks {
+		fmt.Fprintf(&bankLines, "  bank %-5s      %s (ISO 8583, %s dialect, %s MACs)\n", b.Name, sim.Addr(b.Name), b.Dialect.Name, b.MAC)
+	}
 	ready := func(addr string) {
 		fmt.Fprintf(a.stdout, `
 paygate demo is running (data in %s, database %s)
 
   gateway health   http://%s/healthz
+%s
+Test cards (the simulator's; PINs are the bank's password):
+  6222020000000000018  icbc  PIN 123456  approves; balance 1,000,000.00 CNY
+  6222020000000000026  icbc  PIN 123456  declines 51 insufficient funds
+  6222020000000000034  icbc  PIN 123456  declines 55 wrong PIN, whatever PIN is sent
+  6222020000000000042  icbc  PIN 123456  never answers: forces timeout and reversal
+  6222020000000000059  icbc  PIN 123456  single-payment limit 5,000.00 CNY (61)
+  6214830000000000015  cmb   PIN 888888  approves; balance 1,000,000.00 CNY
+  6214830000000000023  cmb   PIN 888888  declines 05 do not honour
+  4111111111111111     intl  exp 12/30   approves in USD, EUR, CNY
+  4000000000000002     intl              declines 05
 
-  ledger check     go run ./cmd/paygate ledger check --data-dir %s
+Try:
+  go run ./cmd/paygate bank links --data-dir %s     sign on to each bank and show the links
+  go run ./cmd/paygate ledger check --data-dir %s   prove the books
 
 Press Ctrl-C to stop.
-`, a.cfg.DataDir, a.cfg.DSN(), addr, a.cfg.DataDir)
+`, a.cfg.DataDir, a.cfg.DSN(), addr, bankLines.String(), a.cfg.DataDir, a.cfg.DataDir)
 	}
 	return a.runServer(ctx, ready)
 }

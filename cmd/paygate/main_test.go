@@ -226,35 +226,50 @@ func TestMaskDSN(t *testing.T) {
 }
 
 // TestDemoPrintsWhereToClick runs the demo in-process, follows the health URL
-// it prints, and stops it by cancelling its context.
+// it prints, signs on to the banks it prints with `bank links`, and stops it
+// by cancelling its context.
 func TestDemoPrintsWhereToClick(t *testing.T) {
 	t.Parallel()
+	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
 		var stderr bytes.Buffer
-		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, nil, pw, &stderr)
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", dir,
+			"--icbc-addr", "127.0.0.1:0", "--cmb-addr", "127.0.0.1:0", "--intl-addr", "127.0.0.1:0"}, nil, pw, &stderr)
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
 	var health string
+	banks := map[string]string{}
 	for lines.Scan() {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "gateway health"); ok {
-			health = strings.TrimSpace(rest)
+		f := strings.Fields(lines.Text())
+		switch {
+		case len(f) >= 3 && f[0] == "bank":
+			banks[f[1]] = f[2]
+		case len(f) >= 3 && f[0] == "gateway" && f[1] == "health":
+			health = f[2]
+		}
+		if strings.HasPrefix(lines.Text(), "Press Ctrl-C") {
 			break
 		}
 	}
 	go io.Copy(io.Discard, pr)
-	if !strings.HasPrefix(health, "http://127.0.0.1:") {
-		t.Fatalf("demo printed no health URL (got %q)", health)
+	if !strings.HasPrefix(health, "http://127.0.0.1:") || len(banks) != 3 {
+		t.Fatalf("demo printed health %q and banks %v", health, banks)
 	}
 	resp, err := http.Get(health)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s = %v, %v", health, resp, err)
 	}
 	resp.Body.Close()
+	code, stdout, stderr := runPaygate(t, nil, "bank", "links", "--data-dir", dir, "--timeout", "3s",
+		"--icbc-addr", banks["icbc"], "--cmb-addr", banks["cmb"], "--intl-addr", banks["intl"])
+	if code != exitOK || strings.Count(stdout, " up ") != 3 {
+		t.Fatalf("bank links against the demo: exit %d\n%s\n%s", code, stdout, stderr)
+	}
 	cancel()
 	if code := <-done; code != exitOK {
 		t.Fatalf("demo exited %d", code)

@@ -22,6 +22,7 @@ const (
 	PrefixMerchant = "mch"  // merchant
 	PrefixAccount  = "acct" // wallet account
 	PrefixEvent    = "evt"  // notification event
+	PrefixAttempt  = "att"  // payment attempt
 )
 
 // Generator issues IDs from a clock and a source of randomness. Within one

@@ -1,0 +1,117 @@
+// Package bankcard is the bank-card channel: it routes a card by its number
+// to the issuing bank's connector and debits it over ISO 8583.
+package bankcard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"paygate/internal/bank"
+	"paygate/internal/channel"
+	"paygate/internal/errs"
+)
+
+// ErrNoRoute is returned for a card number no configured bank serves.
+var ErrNoRoute = errs.E(errs.Unprocessable, "card_not_supported", "No bank we work with issues this card.")
+
+// ErrBankUnavailable is returned when the bank could not be reached; no
+// money moved.
+var ErrBankUnavailable = errs.E(errs.Unavailable, "bank_unavailable", "The bank cannot be reached right now; please try again.")
+
+// Route sends card numbers starting with Prefix to a connector.
+type Route struct {
+	Prefix    string
+	Connector *bank.Connector
+}
+
+// Channel is the bank-card channel.
+type Channel struct {
+	routes []Route // longest prefix first
+}
+
+var _ channel.Channel = (*Channel)(nil)
+
+// New returns a channel over routes (card-number prefix → bank).
+func New(routes ...Route) *Channel {
+	rs := append([]Route(nil), routes...)
+	for i := 1; i < len(rs); i++ { // insertion sort by prefix length, longest first
+		for j := i; j > 0 && len(rs[j].Prefix) > len(rs[j-1].Prefix); j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+	return &Channel{routes: rs}
+}
+
+// Method returns "bankcard".
+func (c *Channel) Method() string { return "bankcard" }
+
+// Bank returns the name of the bank that serves pan, or "".
+func (c *Channel) Bank(pan string) string {
+	if r := c.route(pan); r != nil {
+		return r.Connector.Name()
+	}
+	return ""
+}
+
+func (c *Channel) route(pan string) *Route {
+	for i := range c.routes {
+		if strings.HasPrefix(pan, c.routes[i].Prefix) {
+			return &c.routes[i]
+		}
+	}
+	return nil
+}
+
+// Charge debits the card at its bank.
+func (c *Channel) Charge(ctx context.Context, ch channel.Charge) (channel.Result, error) {
+	r := c.route(ch.Card.PAN)
+	if r == nil {
+		return channel.Result{}, ErrNoRoute
+	}
+	res, err := r.Connector.Debit(ctx, bank.Request{PAN: ch.Card.PAN, PIN: ch.Card.PIN, Expiry: ch.Card.Expiry, Amount: ch.Amount})
+	switch {
+	case errors.Is(err, bank.ErrNotSent):
+		return channel.Result{}, fmt.Errorf("%w (%v)", ErrBankUnavailable, err)
+	case errors.Is(err, bank.ErrInvalidRequest):
+		return channel.Result{}, errs.Wrap(errs.Invalid, "card_invalid", "The card details are not valid.", err)
+	case err != nil && res.Outcome != bank.Unknown:
+		return channel.Result{}, err
+	}
+	// An unknown outcome may come with an error (its reversal could not be
+	// queued): report both, so the attempt is recorded as unknown.
+	out := channel.Result{
+		Code: res.ResponseCode, Message: res.Message, Provider: r.Connector.Name(),
+		STAN: res.Reference.STAN, TransmissionTime: res.Reference.TransmissionTime, RRN: res.Reference.RRN,
+		AuthCode: res.AuthCode, ReversalID: res.ReversalID,
+	}
+	switch res.Outcome {
+	case bank.Approved:
+		out.Status = channel.Approved
+	case bank.Declined:
+		out.Status = channel.Declined
+	default:
+		out.Status = channel.Unknown
+	}
+	return out, err
+}
+
+var _ channel.Resolver = (*Channel)(nil)
+
+// Reversed tells whether the bank has acknowledged the reversal of an
+// unknown debit.
+func (c *Channel) Reversed(ctx context.Context, r channel.Result) (bool, error) {
+	for i := range c.routes {
+		conn := c.routes[i].Connector
+		if conn.Name() != r.Provider {
+			continue
+		}
+		rev, err := conn.Reversal(ctx, bank.Reference{STAN: r.STAN, TransmissionTime: r.TransmissionTime, RRN: r.RRN})
+		if err != nil {
+			return false, err
+		}
+		return rev.State == bank.ReversalReversed, nil
+	}
+	return false, fmt.Errorf("bankcard: no connector for bank %q", r.Provider)
+}

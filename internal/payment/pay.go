@@ -1,0 +1,276 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"paygate/internal/channel"
+	"paygate/internal/db"
+	"paygate/internal/id"
+	"paygate/internal/ledger"
+	"paygate/internal/money"
+)
+
+// PayResult is what the cashier shows after a try.
+type PayResult struct {
+	Payment Payment
+	Attempt Attempt
+}
+
+// PayByCard tries to pay the payment with a bank card. It returns the
+// payment as it stands afterwards: succeeded, back to created with a
+// declined attempt (the payer may try again), or processing with an unknown
+// attempt that is being reversed. Errors: [ErrNotFound], [ErrNotPayable],
+// [ErrExpired], [ErrMethodNotAllowed], [ErrAttemptInProgress], and the
+// channel's errors when nothing reached the bank.
+func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.Card) (PayResult, error) {
+	const method = "bankcard"
+	ch, ok := s.channels[method]
+	if !ok {
+		return PayResult{}, ErrMethodNotAllowed
+	}
+	// 1. Claim the payment for one attempt.
+	var (
+		p   Payment
+		att Attempt
+	)
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if p, err = lockPayment(ctx, tx, paymentID); err != nil {
+			return notFound(err)
+		}
+		switch {
+		case p.Status == Processing:
+			return ErrAttemptInProgress
+		case p.Status != Created:
+			return ErrNotPayable
+		case !s.opts.Clock.Now().Before(p.ExpiresAt):
+			return ErrExpired
+		case !slices.Contains(p.Methods, method):
+			return ErrMethodNotAllowed
+		}
+		now := tx.Now()
+		att = Attempt{ID: s.opts.IDs.New(id.PrefixAttempt), PaymentID: p.ID, Channel: method, CardMasked: card.Masked(),
+			State: AttemptSent, CreatedAt: now}
+		if bc, ok := ch.(interface{ Bank(string) string }); ok {
+			att.Bank = bc.Bank(card.PAN)
+		}
+		if _, err := tx.Exec(ctx, insertAttempt, att.ID, p.ID, att.Channel, att.Bank, att.CardMasked, now, now); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE payments SET status = 'processing', updated_at = ? WHERE id = ? AND status = 'created'`, now, p.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrAttemptInProgress
+		}
+		return nil
+	})
+	if err != nil {
+		return PayResult{}, err
+	}
+
+	// 2. Charge, outside any transaction.
+	res, chErr := ch.Charge(ctx, channel.Charge{PaymentID: p.ID, AttemptID: att.ID, Amount: p.Amount, Card: card})
+	if chErr != nil && res.Status != channel.Unknown {
+		// Nothing reached the provider: give the payment back to the payer.
+		if err := s.finish(ctx, p, att, channel.Result{Status: channel.Declined, Code: "XX", Message: "not sent: " + safeMessage(chErr)}); err != nil {
+			return PayResult{}, errors.Join(chErr, err)
+		}
+		return PayResult{}, chErr
+	}
+	if chErr != nil {
+		s.log.Error("unknown outcome with an error", "payment_id", p.ID, "attempt_id", att.ID, "err", chErr)
+	}
+	if err := s.finish(ctx, p, att, res); err != nil {
+		return PayResult{}, err
+	}
+	if res.Status == channel.Unknown {
+		// The reversal may have been acknowledged before the attempt
+		// recorded its id, in which case Reversed found nothing to do.
+		s.resolve(ctx, ch, res)
+	}
+	p, err = s.Lookup(ctx, p.ID)
+	if err != nil {
+		return PayResult{}, err
+	}
+	atts, err := s.Attempts(ctx, p.ID)
+	if err != nil {
+		return PayResult{}, err
+	}
+	for _, a := range atts {
+		if a.ID == att.ID {
+			att = a
+		}
+	}
+	return PayResult{Payment: p, Attempt: att}, nil
+}
+
+func safeMessage(err error) string {
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}
+
+// finish records an attempt's outcome and moves the payment accordingly, in
+// one transaction with the ledger entry and the notification.
+func (s *Service) finish(ctx context.Context, p Payment, att Attempt, res channel.Result) error {
+	state := map[channel.Status]AttemptState{channel.Approved: AttemptApproved, channel.Declined: AttemptDeclined,
+		channel.Unknown: AttemptUnknown}[res.Status]
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		now := tx.Now()
+		if _, err := tx.Exec(ctx, finishAttempt, string(state), res.Code, res.Message, res.STAN, res.TransmissionTime,
+			res.RRN, res.AuthCode, res.ReversalID, res.Provider, res.Provider, now, att.ID); err != nil {
+			return err
+		}
+		switch state {
+		case AttemptDeclined:
+			_, err := tx.Exec(ctx, `UPDATE payments SET status = 'created', updated_at = ? WHERE id = ? AND status = 'processing'`, now, p.ID)
+			return err
+		case AttemptUnknown:
+			return nil // stays processing until the reversal is acknowledged
+		}
+		return s.succeed(ctx, tx, p, res.Provider)
+	})
+}
+
+// succeed marks p paid, books it and tells the merchant.
+func (s *Service) succeed(ctx context.Context, tx *db.Tx, p Payment, bank string) error {
+	m, err := s.merchants.Get(ctx, p.MerchantID)
+	if err != nil {
+		return err
+	}
+	fee, err := m.Fees.Fee(p.Amount)
+	if err != nil {
+		return err
+	}
+	now := tx.Now()
+	res, err := tx.Exec(ctx, `UPDATE payments SET status = 'succeeded', paid_at = ?, fee_minor = ?, updated_at = ?
+WHERE id = ? AND status = 'processing'`, now, fee.Minor(), now, p.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("payment %s: %w", p.ID, ErrNotPayable) // never succeed twice
+	}
+	cur := p.Amount.Currency()
+	clearing := fmt.Sprintf("bank:%s:clearing:%s", bank, cur)
+	pending := fmt.Sprintf("merchant:%s:pending:%s", p.MerchantID, cur)
+	fees := "income:fees:" + string(cur)
+	for _, spec := range []ledger.AccountSpec{
+		{Name: clearing, Currency: cur, AllowNegative: true},
+		{Name: pending, Currency: cur},
+		{Name: fees, Currency: cur},
+	} {
+		if _, err := s.ledger.OpenAccount(ctx, tx, spec); err != nil {
+			return err
+		}
+	}
+	net, err := p.Amount.Sub(fee)
+	if err != nil {
+		return err
+	}
+	postings := []ledger.Posting{{Account: clearing, Amount: money.New(-p.Amount.Minor(), cur)}, {Account: pending, Amount: net}}
+	if !fee.IsZero() {
+		postings = append(postings, ledger.Posting{Account: fees, Amount: fee})
+	}
+	if _, err := s.ledger.Post(ctx, tx, ledger.Entry{
+		Key:         "payment:" + p.ID + ":captured",
+		Description: fmt.Sprintf("payment %s order %s", p.ID, p.MerchantOrderNo),
+		Postings:    postings,
+	}); err != nil {
+		return err
+	}
+	p.Status, p.PaidAt, p.Fee, p.UpdatedAt = Succeeded, &now, fee, now
+	return s.notify(ctx, tx, p, "payment.succeeded")
+}
+
+// Reversed records that the bank acknowledged the reversal of an unknown
+// attempt: the attempt ends reversed and the payment returns to created (or
+// closes, if it expired meanwhile). Unknown reversal ids are ignored.
+func (s *Service) Reversed(ctx context.Context, reversalID string) error {
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		var attemptID, paymentID string
+		err := tx.QueryRow(ctx, `SELECT id, payment_id FROM payment_attempts WHERE reversal_id = ? AND state = 'unknown'`, reversalID).
+			Scan(&attemptID, &paymentID)
+		if errors.Is(err, errNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		if _, err := tx.Exec(ctx, `UPDATE payment_attempts SET state = 'reversed', updated_at = ? WHERE id = ?`, now, attemptID); err != nil {
+			return err
+		}
+		p, err := lockPayment(ctx, tx, paymentID)
+		if err != nil {
+			return err
+		}
+		if p.Status != Processing {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payments SET status = 'created', updated_at = ? WHERE id = ?`, now, p.ID); err != nil {
+			return err
+		}
+		if !s.opts.Clock.Now().Before(p.ExpiresAt) {
+			p.Status = Created
+			_, err = s.closeTx(ctx, tx, p)
+		}
+		return err
+	})
+}
+
+// resolve settles an unknown attempt whose reversal is already acknowledged.
+func (s *Service) resolve(ctx context.Context, ch channel.Channel, res channel.Result) {
+	r, ok := ch.(channel.Resolver)
+	if !ok || res.ReversalID == "" {
+		return
+	}
+	done, err := r.Reversed(ctx, res)
+	if err != nil {
+		s.log.Warn("checking a reversal", "reversal_id", res.ReversalID, "err", err)
+		return
+	}
+	if done {
+		if err := s.Reversed(ctx, res.ReversalID); err != nil {
+			s.log.Error("recording a reversal", "reversal_id", res.ReversalID, "err", err)
+		}
+	}
+}
+
+// ResolveUnknown looks at every unknown attempt and records those whose
+// reversal the bank has acknowledged; it catches acknowledgements that
+// arrived while this process was down. Run it periodically.
+func (s *Service) ResolveUnknown(ctx context.Context) error {
+	rows, err := s.db.Query(ctx, `SELECT channel, bank, stan, transmission_time, rrn, reversal_id
+FROM payment_attempts WHERE state = 'unknown' AND reversal_id <> '' LIMIT 500`)
+	if err != nil {
+		return fmt.Errorf("unknown attempts: %w", err)
+	}
+	type pending struct {
+		method string
+		res    channel.Result
+	}
+	var todo []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.method, &p.res.Provider, &p.res.STAN, &p.res.TransmissionTime, &p.res.RRN, &p.res.ReversalID); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, p)
+	}
+	rows.Close()
+	for _, p := range todo {
+		if ch, ok := s.channels[p.method]; ok {
+			s.resolve(ctx, ch, p.res)
+		}
+	}
+	return nil
+}

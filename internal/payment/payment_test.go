@@ -1,0 +1,338 @@
+package payment_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"paygate/internal/bank"
+	"paygate/internal/bank/hsm"
+	"paygate/internal/bank/iso8583"
+	"paygate/internal/banksim"
+	"paygate/internal/channel"
+	"paygate/internal/channel/bankcard"
+	"paygate/internal/clock"
+	"paygate/internal/db"
+	"paygate/internal/db/dbtest"
+	"paygate/internal/id"
+	"paygate/internal/ledger"
+	"paygate/internal/merchant"
+	"paygate/internal/money"
+	"paygate/internal/payment"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+const (
+	cardOK       = "6222020000000000018"
+	cardNoFunds  = "6222020000000000026"
+	cardWrongPIN = "6222020000000000034"
+	cardSilent   = "6222020000000000042"
+	cardLimit    = "6222020000000000059"
+	cmbOK        = "6214830000000000015"
+	cmbDecline   = "6214830000000000023"
+)
+
+// event is a notification the service enqueued.
+type event struct {
+	Type, URL string
+	Payment   payment.Payment
+}
+
+type bundle struct {
+	svc    *payment.Service
+	sim    *banksim.Host
+	ledger *ledger.Ledger
+	mch    merchant.Merchant
+	clock  *clock.Fake
+
+	mu     sync.Mutex
+	events []event
+}
+
+func (b *bundle) sent() []event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]event(nil), b.events...)
+}
+
+// setup starts the bank simulator (icbc, cmb) on loopback, connectors, the
+// bank-card channel and a payment service over d.
+func setup(t *testing.T, d *db.DB) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	b := &bundle{clock: clock.NewFake(time.Now())}
+	var (
+		simBanks []banksim.BankConfig
+		zmks     = map[string]hsm.Key{}
+	)
+	for _, name := range []string{"icbc", "cmb"} {
+		k, err := hsm.NewKey(hsm.TDES2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dl, _ := iso8583.Lookup(name)
+		zmks[name] = k
+		simBanks = append(simBanks, banksim.BankConfig{Name: name, Dialect: dl, Addr: "127.0.0.1:0", ZMK: k, MAC: hsm.AlgX919})
+	}
+	sim, err := banksim.New(ctx, filepath.Join(t.TempDir(), "bank.db"), simBanks, banksim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Stop)
+	b.sim = sim
+
+	ids := id.NewGenerator(nil, nil)
+	b.ledger = ledger.New(d, ids)
+	ms := merchant.NewStore(d, ids)
+	if b.mch, err = ms.Create(ctx, "Demo Shop", "http://127.0.0.1:1/notify", merchant.FeePlan{RateBps: 60, MinMinor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var routes []bankcard.Route
+	var svc *payment.Service
+	for _, name := range []string{"icbc", "cmb"} {
+		dl, _ := iso8583.Lookup(name)
+		c, err := bank.New(bank.Config{
+			Name: name, Dialect: dl, Addr: sim.Addr(name), AcquirerID: "48020000", MerchantID: "PAYGATE00000001",
+			TerminalID: "PG000001", ZMK: zmks[name], MAC: hsm.AlgX919,
+			RequestTimeout: 300 * time.Millisecond, ReversalRetry: 50 * time.Millisecond, ReversalRetryMax: 200 * time.Millisecond,
+		}, d, bank.Options{OnReversedFunc: func(r bank.Reversal) {
+			if err := svc.Reversed(context.Background(), r.ID); err != nil {
+				t.Errorf("Reversed: %v", err)
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Stop)
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := c.WaitReady(wctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		prefix := map[string]string{"icbc": "622202", "cmb": "621483"}[name]
+		routes = append(routes, bankcard.Route{Prefix: prefix, Connector: c})
+	}
+	svc = payment.NewService(d, b.ledger, ms, []channel.Channel{bankcard.New(routes...)}, payment.Options{
+		Clock: b.clock, IDs: ids,
+		Notify: func(ctx context.Context, tx *db.Tx, merchantID, typ, url string, data any) error {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.events = append(b.events, event{Type: typ, URL: url, Payment: data.(payment.Payment)})
+			return nil
+		},
+	})
+	b.svc = svc
+	return b
+}
+
+func (b *bundle) create(t *testing.T, orderNo string, amount int64) payment.Payment {
+	t.Helper()
+	p, err := b.svc.Create(context.Background(), payment.CreateParams{MerchantID: b.mch.ID, MerchantOrderNo: orderNo,
+		Amount: money.New(amount, money.CNY), Subject: "一杯咖啡 coffee"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (b *bundle) bankBalance(t *testing.T, pan string) int64 {
+	t.Helper()
+	v, err := b.sim.Balance(context.Background(), pan, "CNY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestPayByCard: a good card pays, with the fee booked and the merchant
+// told; the decline cards show their reasons and let the payer try again
+// with another card.
+func TestPayByCard(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		p := b.create(t, "order-1", 10_000_00) // 10,000.00 CNY: above card 059's limit
+		before := b.bankBalance(t, cardOK)
+
+		for _, tc := range []struct {
+			pan, pin, code string
+		}{
+			{cardNoFunds, "123456", "51"},
+			{cardWrongPIN, "123456", "55"},
+			{cardLimit, "123456", "61"},
+			{cmbDecline, "888888", "05"},
+		} {
+			r, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: tc.pan, PIN: tc.pin})
+			if err != nil {
+				t.Fatalf("%s: %v", tc.pan, err)
+			}
+			if r.Payment.Status != payment.Created || r.Attempt.State != payment.AttemptDeclined || r.Attempt.ResponseCode != tc.code || r.Attempt.Message == "" {
+				t.Fatalf("%s: payment %s, attempt %+v; want created, declined %s", tc.pan, r.Payment.Status, r.Attempt, tc.code)
+			}
+		}
+		r, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardOK, PIN: "123456"})
+		if err != nil || r.Payment.Status != payment.Succeeded || r.Attempt.State != payment.AttemptApproved {
+			t.Fatalf("good card: %+v, %v", r, err)
+		}
+		if r.Payment.Fee.Minor() != 60_00 || r.Attempt.CardMasked != "622202*********0018" || r.Attempt.Bank != "icbc" {
+			t.Fatalf("fee %v, card %q, bank %q", r.Payment.Fee, r.Attempt.CardMasked, r.Attempt.Bank)
+		}
+		if got := b.bankBalance(t, cardOK); got != before-10_000_00 {
+			t.Fatalf("bank balance %d, want %d", got, before-10_000_00)
+		}
+		pending, _ := b.ledger.Balance(ctx, "merchant:"+b.mch.ID+":pending:CNY")
+		fees, _ := b.ledger.Balance(ctx, "income:fees:CNY")
+		if pending.Minor() != 9_940_00 || fees.Minor() != 60_00 {
+			t.Fatalf("ledger: pending %v, fees %v", pending, fees)
+		}
+		ev := b.sent()
+		if len(ev) != 1 || ev[0].Type != "payment.succeeded" || ev[0].Payment.Status != payment.Succeeded || ev[0].URL != b.mch.NotifyURL {
+			t.Fatalf("events %+v", ev)
+		}
+		if _, err := json.Marshal(ev[0].Payment); err != nil {
+			t.Fatal(err)
+		}
+		// Paid is final.
+		if _, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cmbOK, PIN: "888888"}); !errors.Is(err, payment.ErrNotPayable) {
+			t.Fatalf("second pay: %v", err)
+		}
+		if _, err := b.svc.Close(ctx, b.mch.ID, p.ID); !errors.Is(err, payment.ErrNotClosable) {
+			t.Fatalf("close paid: %v", err)
+		}
+		atts, _ := b.svc.Attempts(ctx, p.ID)
+		if len(atts) != 5 {
+			t.Fatalf("%d attempts, want 5", len(atts))
+		}
+		if rep, err := b.ledger.Check(ctx); err != nil || !rep.OK() {
+			t.Fatalf("ledger check: %v %v", rep.Problems, err)
+		}
+	})
+}
+
+// TestSilentCardEndsNotPaid: card 042 never answers; the attempt is unknown,
+// the reversal is acknowledged, the payment goes back to created, the bank
+// balance is unchanged and the merchant is told nothing.
+func TestSilentCardEndsNotPaid(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		p := b.create(t, "order-silent", 12_34)
+		before := b.bankBalance(t, cardSilent)
+		r, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardSilent, PIN: "123456"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Attempt.State != payment.AttemptUnknown && r.Attempt.State != payment.AttemptReversed {
+			t.Fatalf("attempt %+v", r.Attempt)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, _ := b.svc.Lookup(ctx, p.ID)
+			if got.Status == payment.Created {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("payment still %s", got.Status)
+			}
+			if err := b.svc.ResolveUnknown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		atts, _ := b.svc.Attempts(ctx, p.ID)
+		if len(atts) != 1 || atts[0].State != payment.AttemptReversed {
+			t.Fatalf("attempts %+v", atts)
+		}
+		if got := b.bankBalance(t, cardSilent); got != before {
+			t.Fatalf("bank balance %d, want %d", got, before)
+		}
+		if ev := b.sent(); len(ev) != 0 {
+			t.Fatalf("merchant told %+v", ev)
+		}
+		// The payer can now pay with another card.
+		if r, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cmbOK, PIN: "888888"}); err != nil || r.Payment.Status != payment.Succeeded {
+			t.Fatalf("retry: %+v %v", r, err)
+		}
+	})
+}
+
+func TestCreateGetListClose(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		p := b.create(t, "order-a", 100)
+		if _, err := b.svc.Create(ctx, payment.CreateParams{MerchantID: b.mch.ID, MerchantOrderNo: "order-a",
+			Amount: money.New(100, money.CNY), Subject: "x"}); !errors.Is(err, payment.ErrDuplicateOrder) {
+			t.Fatalf("duplicate order: %v", err)
+		}
+		for _, bad := range []payment.CreateParams{
+			{MerchantID: b.mch.ID, MerchantOrderNo: "", Amount: money.New(1, money.CNY), Subject: "x"},
+			{MerchantID: b.mch.ID, MerchantOrderNo: "o", Amount: money.New(0, money.CNY), Subject: "x"},
+			{MerchantID: b.mch.ID, MerchantOrderNo: "o", Amount: money.New(-5, money.CNY), Subject: "x"},
+			{MerchantID: b.mch.ID, MerchantOrderNo: "o", Amount: money.New(1, "XYZ"), Subject: "x"},
+			{MerchantID: b.mch.ID, MerchantOrderNo: "o", Amount: money.New(1, money.CNY), Subject: ""},
+			{MerchantID: b.mch.ID, MerchantOrderNo: "o", Amount: money.New(1, money.CNY), Subject: "x", ReturnURL: "javascript:alert(1)"},
+			{MerchantID: b.mch.ID, MerchantOrderNo: "o", Amount: money.New(1, money.CNY), Subject: "x", Methods: []string{"cash"}},
+			{MerchantID: b.mch.ID, MerchantOrderNo: "o", Amount: money.New(1, money.CNY), Subject: "x", ExpiresIn: time.Second},
+		} {
+			if _, err := b.svc.Create(ctx, bad); !errors.Is(err, payment.ErrInvalid) {
+				t.Errorf("Create(%+v) = %v, want ErrInvalid", bad, err)
+			}
+		}
+		if got, err := b.svc.FindByOrderNo(ctx, b.mch.ID, "order-a"); err != nil || got.ID != p.ID {
+			t.Fatalf("find: %v %v", got, err)
+		}
+		// Another merchant sees nothing.
+		if _, err := b.svc.Get(ctx, "mch_other", p.ID); !errors.Is(err, payment.ErrNotFound) {
+			t.Fatalf("other merchant Get: %v", err)
+		}
+		if _, err := b.svc.Close(ctx, "mch_other", p.ID); !errors.Is(err, payment.ErrNotFound) {
+			t.Fatalf("other merchant Close: %v", err)
+		}
+		closed, err := b.svc.Close(ctx, b.mch.ID, p.ID)
+		if err != nil || closed.Status != payment.Closed {
+			t.Fatalf("close: %+v %v", closed, err)
+		}
+		if _, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardOK, PIN: "123456"}); !errors.Is(err, payment.ErrNotPayable) {
+			t.Fatalf("pay closed: %v", err)
+		}
+		if ev := b.sent(); len(ev) != 1 || ev[0].Type != "payment.closed" {
+			t.Fatalf("events %+v", ev)
+		}
+	})
+}
+
+func TestExpiry(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		p, err := b.svc.Create(ctx, payment.CreateParams{MerchantID: b.mch.ID, MerchantOrderNo: "exp",
+			Amount: money.New(100, money.CNY), Subject: "x", ExpiresIn: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.clock.Advance(2 * time.Minute)
+		if n, err := b.svc.ExpireDue(ctx); err != nil || n != 1 {
+			t.Fatalf("ExpireDue = %d, %v", n, err)
+		}
+		got, _ := b.svc.Lookup(ctx, p.ID)
+		if got.Status != payment.Closed {
+			t.Fatalf("status %s", got.Status)
+		}
+	})
+}

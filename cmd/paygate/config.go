@@ -24,6 +24,9 @@ type Config struct {
 	DataDir string `env:"DATA_DIR" envDefault:"data"`
 	// Addr is where serve listens.
 	Addr string `env:"ADDR" envDefault:"127.0.0.1:8080"`
+	// PublicURL is how payers' browsers and merchants reach the gateway
+	// (cashier URLs are built on it); empty means http://ADDR.
+	PublicURL string `env:"PUBLIC_URL"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 	// LogFormat is text or json.

@@ -15,21 +15,25 @@ import (
 // the bank-host simulator with its test cards. Later issues add the payment
 // API, the cashier, the demo shop and seeded logins here.
 func (a *app) demoCommand() *cobra.Command {
-	var flags bankFlags
+	var (
+		flags    bankFlags
+		shopAddr string
+	)
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole system in one process on the embedded database and print where to click",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.demo(cmd.Context(), &flags)
+			return a.demo(cmd.Context(), &flags, shopAddr)
 		},
 	}
 	cmd.Flags().StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "gateway listen address (env PAYGATE_ADDR)")
+	cmd.Flags().StringVar(&shopAddr, "shop-addr", "127.0.0.1:8090", "demo shop listen address")
 	flags.bind(cmd.Flags())
 	return cmd
 }
 
-func (a *app) demo(ctx context.Context, flags *bankFlags) error {
+func (a *app) demo(ctx context.Context, flags *bankFlags, shopAddr string) error {
 	sim, banks, err := a.startBankSim(ctx, flags, banksim.Faults{}, true)
 	if err != nil {
 		return err
@@ -37,13 +41,27 @@ func (a *app) demo(ctx context.Context, flags *bankFlags) error {
 	defer sim.Stop()
 	var bankLines strings.Builder
 	for _, b := range banks {
+		*flags.addrs[b.Name] = sim.Addr(b.Name) // the gateway dials where the simulator listens
 		fmt.Fprintf(&bankLines, "  bank %-5s      %s (ISO 8583, %s dialect, %s MACs)\n", b.Name, sim.Addr(b.Name), b.Dialect.Name, b.MAC)
+	}
+	var shopURL string
+	var stopShop func()
+	defer func() {
+		if stopShop != nil {
+			stopShop()
+		}
+	}()
+	started := func(g *gateway, gatewayURL string) error {
+		var err error
+		shopURL, stopShop, err = a.seedShop(ctx, g, gatewayURL, shopAddr)
+		return err
 	}
 	ready := func(addr string) {
 		fmt.Fprintf(a.stdout, `
 paygate demo is running (data in %s, database %s)
 
-  gateway health   http://%s/healthz
+  demo shop        %s/        ← start here: buy something, pay on the cashier
+  gateway health   %s/healthz
 %s
 Test cards (the simulator's; PINs are the bank's password):
   6222020000000000018  icbc  PIN 123456  approves; balance 1,000,000.00 CNY
@@ -61,7 +79,7 @@ Try:
   go run ./cmd/paygate ledger check --data-dir %s   prove the books
 
 Press Ctrl-C to stop.
-`, a.cfg.DataDir, a.cfg.DSN(), addr, bankLines.String(), a.cfg.DataDir, a.cfg.DataDir)
+`, a.cfg.DataDir, a.cfg.DSN(), shopURL, a.publicURL(addr), bankLines.String(), a.cfg.DataDir, a.cfg.DataDir)
 	}
-	return a.runServer(ctx, ready)
+	return a.runServer(ctx, flags, started, ready)
 }

@@ -237,7 +237,7 @@ func TestDemoPrintsWhereToClick(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		var stderr bytes.Buffer
-		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", dir,
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", dir, "--shop-addr", "127.0.0.1:0",
 			"--icbc-addr", "127.0.0.1:0", "--cmb-addr", "127.0.0.1:0", "--intl-addr", "127.0.0.1:0"}, nil, pw, &stderr)
 		pw.Close()
 	}()

@@ -6,34 +6,44 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"paygate/internal/web"
 )
 
 func (a *app) serveCommand() *cobra.Command {
+	var flags bankFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the gateway's HTTP server",
+		Short: "Run the gateway: merchant API, cashier, bank connectors, notifications",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runServer(cmd.Context(), func(addr string) {
-				fmt.Fprintf(a.stdout, "paygate listening on http://%s (health: /healthz)\n", addr)
+			return a.runServer(cmd.Context(), &flags, nil, func(addr string) {
+				fmt.Fprintf(a.stdout, "paygate listening on %s (health: /healthz)\n", a.publicURL(addr))
 			})
 		},
 	}
 	cmd.Flags().StringVar(&a.cfg.Addr, "addr", a.cfg.Addr, "listen address (env PAYGATE_ADDR)")
+	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", a.cfg.PublicURL, "URL payers and merchants reach the gateway at (env PAYGATE_PUBLIC_URL; default http://ADDR)")
+	flags.bind(cmd.Flags())
 	return cmd
 }
 
 // shutdownGrace bounds how long serve waits for in-flight requests on SIGTERM.
 const shutdownGrace = 10 * time.Second
 
-// runServer runs the gateway until ctx is cancelled, calling ready with the
-// address once it listens.
-func (a *app) runServer(ctx context.Context, ready func(addr string)) error {
+func (a *app) publicURL(addr string) string {
+	if a.cfg.PublicURL != "" {
+		return strings.TrimSuffix(a.cfg.PublicURL, "/")
+	}
+	return "http://" + addr
+}
+
+// runServer runs the gateway until ctx is cancelled. Once it listens it
+// calls started (if set) with the wired gateway and its URL — the demo seeds
+// its merchant and starts its shop there — and then ready.
+func (a *app) runServer(ctx context.Context, flags *bankFlags, started func(g *gateway, url string) error, ready func(addr string)) error {
 	a.log.Info("starting paygate", "version", version(), "config", a.cfg)
 	d, err := a.openDB(ctx)
 	if err != nil {
@@ -44,16 +54,33 @@ func (a *app) runServer(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return usageError("listen on %s: %w", a.cfg.Addr, err)
 	}
+	g, err := a.newGateway(d, flags, a.publicURL(ln.Addr().String()))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := g.start(ctx, a); err != nil {
+		ln.Close()
+		g.stop()
+		return err
+	}
+	defer g.stop()
 	srv := &http.Server{
-		Handler:           web.NewHandler(web.Deps{Logger: a.log, DB: d, Engine: string(d.Engine()), Version: version()}),
+		Handler:           g.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("listening", "addr", ln.Addr().String(), "db", d.String())
+	if started != nil {
+		if err := started(g, a.publicURL(ln.Addr().String())); err != nil {
+			srv.Close()
+			return err
+		}
+	}
 	ready(ln.Addr().String())
 
 	select {

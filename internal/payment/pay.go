@@ -88,6 +88,9 @@ func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.
 	if err := s.finish(ctx, p, att, res); err != nil {
 		return PayResult{}, err
 	}
+	if res.Status == channel.Approved {
+		s.wake()
+	}
 	if res.Status == channel.Unknown {
 		// The reversal may have been acknowledged before the attempt
 		// recorded its id, in which case Reversed found nothing to do.

@@ -336,3 +336,47 @@ func TestExpiry(t *testing.T) {
 		}
 	})
 }
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		var ids []string
+		for i := range 7 {
+			ids = append(ids, b.create(t, "list-"+string(rune('a'+i)), int64(100+i)).ID)
+		}
+		if _, err := b.svc.Close(ctx, b.mch.ID, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		cursor := ""
+		for pages := 0; ; pages++ {
+			page, next, err := b.svc.List(ctx, b.mch.ID, payment.ListFilter{Before: cursor, Limit: 3})
+			if err != nil || pages > 5 {
+				t.Fatalf("List: %v (page %d)", err, pages)
+			}
+			for _, p := range page {
+				got = append(got, p.ID)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if len(got) != 7 || got[0] != ids[6] || got[6] != ids[0] {
+			t.Fatalf("listed %v, want newest first of %v", got, ids)
+		}
+		closed, _, err := b.svc.List(ctx, b.mch.ID, payment.ListFilter{Status: payment.Closed, Limit: 10})
+		if err != nil || len(closed) != 1 || closed[0].ID != ids[0] {
+			t.Fatalf("closed filter: %v %v", closed, err)
+		}
+		other, _, err := b.svc.List(ctx, "mch_other", payment.ListFilter{Limit: 10})
+		if err != nil || len(other) != 0 {
+			t.Fatalf("another merchant sees %v", other)
+		}
+		if _, _, err := b.svc.List(ctx, b.mch.ID, payment.ListFilter{Limit: 0}); !errors.Is(err, payment.ErrInvalid) {
+			t.Fatalf("limit 0: %v", err)
+		}
+	})
+}

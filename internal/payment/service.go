@@ -29,6 +29,9 @@ type Options struct {
 	IDs    *id.Generator
 	// Notify enqueues notifications (nil: none are sent).
 	Notify NotifyFunc
+	// WakeFunc, if set, is called after a transaction that enqueued a
+	// notification commits, so that delivery starts at once.
+	WakeFunc func()
 	// DefaultExpiry is how long an unpaid payment stays open (default 30 min).
 	DefaultExpiry time.Duration
 }
@@ -227,6 +230,9 @@ func (s *Service) Close(ctx context.Context, merchantID, paymentID string) (Paym
 		out, err = s.closeTx(ctx, tx, p)
 		return err
 	})
+	if err == nil {
+		s.wake()
+	}
 	return out, err
 }
 
@@ -275,6 +281,9 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("expire payment %s: %w", pid, err)
 		}
 	}
+	if n > 0 {
+		s.wake()
+	}
 	return n, nil
 }
 
@@ -285,9 +294,80 @@ func (s *Service) notify(ctx context.Context, tx *db.Tx, p Payment, eventType st
 	return s.opts.Notify(ctx, tx, p.MerchantID, eventType, p.NotifyURL, p)
 }
 
+// wake tells the notification dispatcher that something was enqueued.
+func (s *Service) wake() {
+	if s.opts.WakeFunc != nil {
+		s.opts.WakeFunc()
+	}
+}
+
 func notFound(err error) error {
 	if errors.Is(err, errNoRows) {
 		return ErrNotFound
 	}
 	return err
+}
+
+// ListFilter selects a merchant's payments for [Service.List].
+type ListFilter struct {
+	Status      Status    // "" for any
+	CreatedFrom time.Time // inclusive; zero for no bound
+	CreatedTo   time.Time // exclusive; zero for no bound
+	Before      string    // cursor: the last id of the previous page ("" for the first)
+	Limit       int       // 1–100
+}
+
+// List returns the merchant's payments, newest first, and the cursor of the
+// next page ("" when there is none).
+func (s *Service) List(ctx context.Context, merchantID string, f ListFilter) ([]Payment, string, error) {
+	if f.Limit < 1 || f.Limit > 100 {
+		return nil, "", fmt.Errorf("%w: limit must be 1–100", ErrInvalid)
+	}
+	switch f.Status {
+	case "", Created, Processing, Succeeded, Closed:
+	default:
+		return nil, "", fmt.Errorf("%w: unknown status %q", ErrInvalid, f.Status)
+	}
+	q := selectPayment + ` WHERE merchant_id = ?`
+	args := []any{merchantID}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, string(f.Status))
+	}
+	if !f.CreatedFrom.IsZero() {
+		q += ` AND created_at >= ?`
+		args = append(args, f.CreatedFrom.UTC())
+	}
+	if !f.CreatedTo.IsZero() {
+		q += ` AND created_at < ?`
+		args = append(args, f.CreatedTo.UTC())
+	}
+	if f.Before != "" {
+		q += ` AND id < ?`
+		args = append(args, f.Before)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, f.Limit+1)
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list payments: %w", err)
+	}
+	defer rows.Close()
+	var out []Payment
+	for rows.Next() {
+		p, err := scanPayment(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("list payments: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list payments: %w", err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[f.Limit-1].ID
+	}
+	return out, next, nil
 }

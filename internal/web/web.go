@@ -25,6 +25,8 @@ type Deps struct {
 	DB      Pinger
 	Engine  string // "sqlite" or "postgres", shown by /healthz
 	Version string
+	// Mount registers the routes of each surface (merchant API, cashier…).
+	Mount []func(*http.ServeMux)
 }
 
 // NewHandler returns the gateway's HTTP handler with every route and the
@@ -38,6 +40,9 @@ func NewHandler(d Deps) http.Handler {
 // routes is the whole route table.
 func routes(mux *http.ServeMux, d Deps) {
 	mux.Handle("GET /healthz", healthz(d))
+	for _, mount := range d.Mount {
+		mount(mux)
+	}
 }
 
 // healthz answers 200 when the database answers within two seconds, else 503.

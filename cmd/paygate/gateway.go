@@ -65,6 +65,11 @@ type gateway struct {
 // newGateway builds the gateway over d; publicURL is how payers' browsers
 // reach it (for cashier URLs).
 func (a *app) newGateway(d *db.DB, flags *bankFlags, publicURL string) (*gateway, error) {
+	return a.newGatewayWith(d, flags, publicURL, auth.ED25519)
+}
+
+// newGatewayWith is newGateway with the algorithm of a first gateway key.
+func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAlg auth.SignType) (*gateway, error) {
 	if _, err := url.Parse(publicURL); err != nil {
 		return nil, usageError("public URL %q: %w", publicURL, err)
 	}
@@ -72,7 +77,7 @@ func (a *app) newGateway(d *db.DB, flags *bankFlags, publicURL string) (*gateway
 	g.ledger = ledger.New(d, g.ids)
 	g.merchants = merchant.NewStore(d, g.ids)
 	var err error
-	if g.keys, err = auth.LoadOrCreateGatewayKeys(filepath.Join(a.cfg.DataDir, "keys"), auth.ED25519, auth.KeyOptions{}); err != nil {
+	if g.keys, err = auth.LoadOrCreateGatewayKeys(filepath.Join(a.cfg.DataDir, "keys"), keyAlg, auth.KeyOptions{}); err != nil {
 		return nil, fmt.Errorf("gateway keys: %w", err)
 	}
 	g.outbox = notify.NewOutbox(d, g.ids)

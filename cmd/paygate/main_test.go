@@ -275,3 +275,35 @@ func TestDemoPrintsWhereToClick(t *testing.T) {
 		t.Fatalf("demo exited %d", code)
 	}
 }
+
+func TestMerchantAndNotifyCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, out, errOut := runPaygate(t, nil, "merchant", "create", "--data-dir", dir, "--name", "Tea 茶", "--notify-url", "https://shop.example/n")
+	if code != exitOK {
+		t.Fatalf("merchant create: exit %d %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	mid := lines[len(lines)-1]
+	if !strings.HasPrefix(mid, "mch_") {
+		t.Fatalf("merchant create printed %q", out)
+	}
+	pemFile := filepath.Join(dir, "pub.pem")
+	os.WriteFile(pemFile, []byte("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n"), 0o600)
+	if code, out, errOut := runPaygate(t, nil, "merchant", "add-key", "--data-dir", dir, "--merchant", mid, "--key", pemFile); code != exitOK || !strings.Contains(out, "ED25519") {
+		t.Fatalf("add-key: exit %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runPaygate(t, nil, "merchant", "add-key", "--data-dir", dir, "--merchant", mid, "--key", pemFile); code != exitUsage || !strings.Contains(errOut, "already registered") {
+		t.Fatalf("second add-key: exit %d %s", code, errOut)
+	}
+	os.WriteFile(pemFile, []byte("not a key"), 0o600)
+	if code, _, errOut := runPaygate(t, nil, "merchant", "add-key", "--data-dir", dir, "--merchant", mid, "--key", pemFile); code != exitUsage || !strings.Contains(errOut, "merchant_key_invalid") {
+		t.Fatalf("bad key: exit %d %s", code, errOut)
+	}
+	if code, _, _ := runPaygate(t, nil, "merchant", "create", "--data-dir", dir); code != exitUsage {
+		t.Fatalf("nameless merchant: exit %d", code)
+	}
+	if code, _, errOut := runPaygate(t, nil, "notify", "resend", "evt_nope", "--data-dir", dir); code != exitUsage || !strings.Contains(errOut, "not") {
+		t.Fatalf("resend unknown: exit %d %s", code, errOut)
+	}
+}

@@ -307,3 +307,16 @@ func TestMerchantAndNotifyCommands(t *testing.T) {
 		t.Fatalf("resend unknown: exit %d %s", code, errOut)
 	}
 }
+
+// TestBenchRuns is a smoke test of paygate bench: complete payments happen
+// and the table is printed.
+func TestBenchRuns(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runPaygate(t, nil, "bench", "--duration", "300ms", "--concurrency", "2", "--log-level", "warn")
+	if code != exitOK || !strings.Contains(out, "payments/s") || !strings.Contains(out, "payments completed") {
+		t.Fatalf("bench: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out, "first failure") {
+		t.Fatalf("bench had failures:\n%s", out)
+	}
+}

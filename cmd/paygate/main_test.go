@@ -290,7 +290,7 @@ func TestMerchantAndNotifyCommands(t *testing.T) {
 	}
 	pemFile := filepath.Join(dir, "pub.pem")
 	os.WriteFile(pemFile, []byte("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n"), 0o600)
-	if code, out, errOut := runPaygate(t, nil, "merchant", "add-key", "--data-dir", dir, "--merchant", mid, "--key", pemFile); code != exitOK || !strings.Contains(out, "ED25519") {
+	if code, out, errOut := runPaygate(t, nil, "merchant", "add-key", "--data-dir", dir, "--merchant", mid, "--key", pemFile); code != exitOK || !strings.Contains(out, "ED25519") || !strings.Contains(out, "BEGIN PUBLIC KEY") {
 		t.Fatalf("add-key: exit %d %s %s", code, out, errOut)
 	}
 	if code, _, errOut := runPaygate(t, nil, "merchant", "add-key", "--data-dir", dir, "--merchant", mid, "--key", pemFile); code != exitUsage || !strings.Contains(errOut, "already registered") {

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"paygate/internal/auth"
 	"paygate/internal/id"
 	"paygate/internal/merchant"
 )
@@ -66,6 +68,14 @@ func (a *app) merchantCommand() *cobra.Command {
 				return usageError("%w", err)
 			}
 			fmt.Fprintf(a.stdout, "key %s (%s) registered for %s\n", k.ID, k.SignType, merchantID)
+			keys, err := auth.LoadOrCreateGatewayKeys(filepath.Join(a.cfg.DataDir, "keys"), auth.ED25519, auth.KeyOptions{})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout, "\nThe gateway signs responses and notifications with these keys (also at GET /v1/gateway-keys):")
+			for _, pk := range keys.PublicKeys() {
+				fmt.Fprintf(a.stdout, "\nkey_id %s (%s)\n%s", pk.KeyID, pk.Alg, pk.PublicKeyPEM)
+			}
 			return nil
 		},
 	}

@@ -62,6 +62,7 @@ paygate demo is running (data in %s, database %s)
 
   demo shop        %s/        ← start here: buy something, pay on the cashier
   gateway health   %s/healthz
+  API reference    %s/docs   (OpenAPI 3.1 at /openapi.json; guide: docs/integration.md)
 %s
 Test cards (the simulator's; PINs are the bank's password):
   6222020000000000018  icbc  PIN 123456  approves; balance 1,000,000.00 CNY
@@ -79,7 +80,7 @@ Try:
   go run ./cmd/paygate ledger check --data-dir %s   prove the books
 
 Press Ctrl-C to stop.
-`, a.cfg.DataDir, a.cfg.DSN(), shopURL, a.publicURL(addr), bankLines.String(), a.cfg.DataDir, a.cfg.DataDir)
+`, a.cfg.DataDir, a.cfg.DSN(), shopURL, a.publicURL(addr), a.publicURL(addr), bankLines.String(), a.cfg.DataDir, a.cfg.DataDir)
 	}
 	return a.runServer(ctx, flags, started, ready)
 }

@@ -24,6 +24,7 @@ import (
 	"paygate/internal/payment"
 	"paygate/internal/web"
 	"paygate/internal/web/api"
+	"paygate/internal/web/apidoc"
 	"paygate/internal/web/cashier"
 )
 
@@ -135,7 +136,7 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 	cash := cashier.New(cashier.Deps{Payments: g.payments, Logger: a.log, Banks: banks,
 		ReturnURLFunc: g.returnURL})
 	g.handler = web.NewHandler(web.Deps{Logger: a.log, DB: d, Engine: string(d.Engine()), Version: version(),
-		Mount: []func(*http.ServeMux){apiSrv.Routes, func(mux *http.ServeMux) { mux.Handle("/pay/", cash) }}})
+		Mount: []func(*http.ServeMux){apiSrv.Routes, apidoc.Routes, func(mux *http.ServeMux) { mux.Handle("/pay/", cash) }}})
 	return g, nil
 }
 

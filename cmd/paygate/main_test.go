@@ -265,6 +265,12 @@ func TestDemoPrintsWhereToClick(t *testing.T) {
 		t.Fatalf("GET %s = %v, %v", health, resp, err)
 	}
 	resp.Body.Close()
+	docs := strings.TrimSuffix(health, "/healthz") + "/docs"
+	if resp, err := http.Get(docs); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %v, %v", docs, resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	code, stdout, stderr := runPaygate(t, nil, "bank", "links", "--data-dir", dir, "--timeout", "3s",
 		"--icbc-addr", banks["icbc"], "--cmb-addr", banks["cmb"], "--intl-addr", banks["intl"])
 	if code != exitOK || strings.Count(stdout, " up ") != 3 {

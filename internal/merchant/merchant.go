@@ -25,7 +25,7 @@ import (
 // Errors.
 var (
 	ErrNotFound = errs.E(errs.NotFound, "merchant_not_found", "No such merchant.")
-	ErrInvalid  = errs.E(errs.Invalid, "merchant_invalid", "The merchant's details are invalid.")
+	ErrInvalid  = errs.E(errs.Invalid, "merchant_details_invalid", "The merchant's details are invalid.")
 )
 
 // FeePlan is what the gateway charges a merchant per successful payment:

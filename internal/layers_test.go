@@ -17,6 +17,12 @@ var allowed = map[string][]string{
 	"paygate/internal/ledger":   {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id", "paygate/internal/money", "paygate/internal/clock"},
 	"paygate/internal/db":       {"paygate/internal/clock"},
 	"paygate/internal/bank/hsm": {},
+	// The payment service reaches banks only through the channel seam.
+	"paygate/internal/payment": {"paygate/internal/channel", "paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs",
+		"paygate/internal/id", "paygate/internal/ledger", "paygate/internal/merchant", "paygate/internal/money"},
+	"paygate/internal/channel": {"paygate/internal/money"},
+	"paygate/internal/notify":  {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id", "paygate/internal/clock"},
+	"paygate/internal/auth":    {"paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs"},
 }
 
 func TestImportRules(t *testing.T) {
@@ -43,6 +49,8 @@ func TestImportRules(t *testing.T) {
 				t.Errorf("%s imports %s: nothing imports cmd", pkg, imp)
 			case strings.HasPrefix(pkg, "paygate/sdk") && strings.HasPrefix(imp, "paygate/internal/"):
 				t.Errorf("%s imports %s: the merchant SDK stands alone", pkg, imp)
+			case strings.HasPrefix(pkg, "paygate/examples/") && strings.HasPrefix(imp, "paygate/internal/"):
+				t.Errorf("%s imports %s: examples use only the public SDK", pkg, imp)
 			case contains(foundation, pkg):
 				t.Errorf("%s imports %s: foundation packages use only the standard library", pkg, imp)
 			case allowed[pkg] != nil && !contains(allowed[pkg], imp):

@@ -100,7 +100,7 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 			Name: b.name, Dialect: dialect, Addr: *flags.addrs[b.name], ZMK: zmk, MAC: b.mac,
 			AcquirerID: demoAcquirerID, MerchantID: demoMerchantID, TerminalID: demoTerminalID,
 		}, d, bank.Options{Logger: a.log, IDs: g.ids, OnReversedFunc: func(r bank.Reversal) {
-			if err := (*svc).Reversed(context.Background(), r.ID); err != nil {
+			if err := (*svc).Reversed(context.Background(), r.ID, r.ClientRef); err != nil {
 				a.log.Error("recording a reversal", "reversal_id", r.ID, "err", err)
 			}
 		}})

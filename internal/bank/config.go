@@ -51,6 +51,13 @@ type Config struct {
 	// ReversalRetry is the first delay before a reversal advice is repeated,
 	// doubling per attempt up to ReversalRetryMax (defaults 2s and 1m).
 	ReversalRetry, ReversalRetryMax time.Duration
+	// ReversalGrace is how long, past RequestTimeout, the reversal stored
+	// (armed) before a money-moving request is sent waits for its owner
+	// before any worker may take it for abandoned and send it (default
+	// 2×RequestTimeout + 5s). A live connector always resolves its armed
+	// reversal well within RequestTimeout plus the time to write the
+	// request; a shorter grace costs needless reversals, never money.
+	ReversalGrace time.Duration
 	// ReversalBatch is how many reversals the worker claims and sends at
 	// once (default 64).
 	ReversalBatch int
@@ -87,6 +94,7 @@ func (c Config) withDefaults() Config {
 	def(&c.ReconnectMax, defaultReconnectMax)
 	def(&c.ReversalRetry, defaultReversalRetry)
 	def(&c.ReversalRetryMax, defaultReversalMax)
+	def(&c.ReversalGrace, 2*c.RequestTimeout+5*time.Second)
 	if c.MAC == 0 {
 		c.MAC = hsm.AlgX919
 	}

@@ -32,7 +32,9 @@ type Options struct {
 	// that instances and restarts do not reuse each other's numbers.
 	STANStart int
 	// OnReversedFunc, if set, is called (from the reversal worker's
-	// goroutine) each time the bank acknowledges a reversal.
+	// goroutine) each time the bank acknowledges a reversal, whichever
+	// connector sent the request: [Reversal.ClientRef] names the request.
+	// ResponseCode 25 means the bank had nothing to reverse.
 	OnReversedFunc func(Reversal)
 }
 
@@ -45,6 +47,11 @@ type Connector struct {
 	clock clock.Clock
 	ids   *id.Generator
 	onRev func(Reversal)
+
+	// halted stands for the process dying: set only by tests
+	// (export_test.go), it makes a request in flight return without
+	// writing to the database.
+	halted atomic.Bool
 
 	stan  *stanCounter
 	links []*link

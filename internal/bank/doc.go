@@ -6,13 +6,23 @@
 //
 // Invariants this package guarantees:
 //
+//   - A request that moves money (debit, refund, credit) has its reversal
+//     committed to the persistent queue (table bank_reversals) as
+//     [ReversalArmed] before the first byte of the 0200 is written. A
+//     definitive, MAC-verified answer deletes it; a request that never left
+//     deletes it; an unknown outcome turns it [ReversalPending]. If the
+//     process dies in between, the row stays armed and, once
+//     RequestTimeout + ReversalGrace have passed, any connector of the bank
+//     over the same database takes it for abandoned and sends it. So no
+//     money-moving request is ever sent without its reversal on disk.
 //   - A request whose answer is not known for certain — no response in
 //     time, the link broke after the request went out, a response whose MAC
 //     does not verify or that does not unpack — is [Unknown], never
-//     approved. If it moves money (debit, refund, credit), a reversal is
-//     written to the persistent queue (table bank_reversals) before the
-//     caller hears "unknown", and the reversal worker sends it as 0420,
-//     then 0421, until a 0430 arrives; it then ends [ReversalReversed].
+//     approved; its reversal is pending before the caller hears "unknown",
+//     and the reversal worker sends it as 0420, then 0421, until a 0430
+//     arrives; it then ends [ReversalReversed]. An approval whose armed
+//     reversal cannot be deleted (or was already taken over) is reported
+//     [Unknown] too, and reversed.
 //   - A late approval — a 0210 for a request that already timed out — is
 //     never taken as paid: it reaches only the unmatched-reply path, which
 //     logs it and makes sure its reversal is queued.

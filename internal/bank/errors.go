@@ -16,7 +16,9 @@ var (
 	// ErrStopped is returned after [Connector.Stop].
 	ErrStopped = errors.New("bank: connector stopped")
 
-	// ErrReversalNotFound is returned by [Connector.Reversal] for a
-	// reference with no queued reversal.
+	// ErrReversalNotFound is returned by [Connector.Reversal] and
+	// [Connector.ReversalByClientRef] when no reversal is stored for the
+	// request: it was approved or declined, never sent, or does not move
+	// money.
 	ErrReversalNotFound = errors.New("bank: no such reversal")
 )

@@ -34,6 +34,15 @@ var (
 // is unknown returns a Result with [Unknown] and the id of its queued
 // reversal, which the worker sends until the bank acknowledges it. Errors
 // wrapping [ErrNotSent] or [ErrInvalidRequest] mean nothing was sent.
+//
+// The reversal of every debit, refund and credit is stored ([ReversalArmed])
+// before the 0200 is written, so that a process dying with the request in
+// flight still has it reversed (by any connector of the same bank over the
+// same database, once RequestTimeout + ReversalGrace have passed). A
+// definitive answer deletes it; an unknown outcome turns it pending. An
+// approval whose armed reversal cannot be deleted is reported [Unknown]
+// ([ReasonNotRecorded]) and reversed: nothing is reported approved that
+// could still be reversed.
 func (c *Connector) Debit(ctx context.Context, req Request) (Result, error) {
 	return c.financial(ctx, opDebit, req, nil)
 }
@@ -75,9 +84,21 @@ func (c *Connector) financial(ctx context.Context, op operation, req Request, or
 		return Result{}, err
 	}
 	res.Link = li
+	if rev != nil {
+		// The reversal is committed before the first byte leaves: if this
+		// process dies from here on, another worker finds it armed and
+		// overdue, and sends it.
+		if err := c.arm(ctx, op, rev); err != nil {
+			return Result{}, err
+		}
+	}
 	in, err := s.send(ctx, m, c.cfg.RequestTimeout, rev)
+	if c.halted.Load() {
+		return Result{}, ErrStopped // a test stands for the process dying here
+	}
 	switch {
 	case errors.Is(err, ErrNotSent):
+		c.disarm(ctx, res, rev, "request not sent")
 		return Result{}, fmt.Errorf("bank %q %s: %w", c.cfg.Name, op.name, err)
 	case errors.Is(err, errTimeout):
 		return c.unknown(ctx, res, rev, ReasonTimeout, err)
@@ -100,6 +121,10 @@ func (c *Connector) financial(ctx context.Context, op operation, req Request, or
 	res.SettlementDate = in.msg.Get(iso8583.FieldSettlementDate)
 	if code != iso8583.RespApproved {
 		res.Outcome = Declined
+		// Nothing happened at the bank: should the armed row survive (the
+		// store failed, or a worker took it over), its reversal is answered
+		// 25 and does no harm.
+		c.disarm(ctx, res, rev, "declined")
 		return res, nil
 	}
 	res.Outcome, res.AuthCode = Approved, in.msg.Get(iso8583.FieldAuthCode)
@@ -109,8 +134,53 @@ func (c *Connector) financial(ctx context.Context, op operation, req Request, or
 			return c.unknown(ctx, res, nil, ReasonMalformed, err)
 		}
 		res.Amount = money.New(bal, req.Amount.Currency())
+		return res, nil
+	}
+	if rev != nil && !c.disarm(ctx, res, rev, "approved") {
+		// The armed reversal could not be removed, or a worker already
+		// took it over: the request will be reversed, so it must not be
+		// reported approved.
+		res.AuthCode, res.SettlementDate = "", ""
+		return c.unknown(ctx, res, rev, ReasonNotRecorded, errors.New("approval not recorded: reversal still armed"))
 	}
 	return res, nil
+}
+
+// arm stores rev as armed before its request is sent, due once the
+// request and a grace have had time to end. An error wraps [ErrNotSent]:
+// the request must not go out.
+func (c *Connector) arm(ctx context.Context, op operation, rev *reversalRecord) error {
+	due := c.clock.Now().Add(c.cfg.RequestTimeout + c.cfg.ReversalGrace)
+	if err := c.rev.store.arm(ctx, rev, due); err != nil {
+		// A commit cut short by ctx may still have landed: remove it.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = c.rev.store.disarm(dctx, rev.ID)
+		return fmt.Errorf("%w: bank %q %s: %w", ErrNotSent, c.cfg.Name, op.name, err)
+	}
+	return nil
+}
+
+// disarm deletes the armed reversal of a request that got a definitive
+// answer or was never sent, and reports whether it did. False means the
+// reversal is still stored (the delete failed: the row fires when due) or
+// a worker took it over; either way the request will be reversed.
+func (c *Connector) disarm(ctx context.Context, res Result, rev *reversalRecord, why string) bool {
+	if rev == nil {
+		return true
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	ok, err := c.rev.store.disarm(dctx, rev.ID)
+	switch {
+	case err != nil:
+		c.log.Error("removing an armed reversal failed; it will be sent when due", "bank", c.cfg.Name, "reversal_id", rev.ID,
+			"stan", res.Reference.STAN, "rrn", res.Reference.RRN, "client_ref", rev.ClientRef, "outcome", why, "err", err)
+	case !ok:
+		c.log.Warn("armed reversal already taken over by a worker", "bank", c.cfg.Name, "reversal_id", rev.ID,
+			"stan", res.Reference.STAN, "rrn", res.Reference.RRN, "client_ref", rev.ClientRef, "outcome", why)
+	}
+	return err == nil && ok
 }
 
 // checkRequest refuses, before anything is sent, what the bank could not
@@ -124,6 +194,9 @@ func (c *Connector) checkRequest(op operation, req Request) error {
 	}
 	if req.Expiry != "" && (len(req.Expiry) != 4 || !allDigits(req.Expiry)) {
 		return bad("expiry must be YYMM")
+	}
+	if len(req.ClientRef) > maxClientRef || !printable(req.ClientRef) {
+		return bad("client reference must be at most %d printable ASCII characters", maxClientRef)
 	}
 	if req.PIN != "" && (len(req.PIN) < 4 || len(req.PIN) > 12 || !allDigits(req.PIN)) {
 		return bad("PIN must be 4–12 digits")
@@ -146,8 +219,7 @@ func (c *Connector) checkRequest(op operation, req Request) error {
 }
 
 // buildFinancial assembles the 0200, its PIN block under the session's ZPK
-// and, for money-moving operations, the reversal that an unknown outcome
-// would queue.
+// and, for money-moving operations, the reversal to arm before sending it.
 func (c *Connector) buildFinancial(s *session, op operation, req Request, orig *Reference) (*iso8583.Message, Result, *reversalRecord, error) {
 	cfg := &c.cfg
 	now := c.clock.Now()
@@ -202,6 +274,7 @@ func (c *Connector) buildFinancial(s *session, op operation, req Request, orig *
 	var rev *reversalRecord
 	if op.reversible {
 		rev = &reversalRecord{
+			ID: c.ids.New(PrefixReversal), ClientRef: req.ClientRef,
 			Bank: cfg.Name, AcquirerID: cfg.AcquirerID, OriginalMTI: iso8583.MTIPurchase,
 			OriginalSTAN: stan, OriginalTime: de7, RRN: rrn, ProcessingCode: op.proc,
 			AmountMinor: req.Amount.Minor(), Currency: req.Amount.Currency().Numeric(),
@@ -211,28 +284,43 @@ func (c *Connector) buildFinancial(s *session, op operation, req Request, orig *
 	return m, res, rev, nil
 }
 
-// unknown finishes a request whose outcome is unknown: it queues the
-// reversal (if the request moves money) before returning, so that no
-// unknown debit is ever forgotten, even if the caller's context is gone.
+// unknown finishes a request whose outcome is unknown: it turns the
+// request's armed reversal (if it moves money) pending, due now, before
+// returning. Should that fail, the armed row stays and is sent when due:
+// the reversal is stored either way, so no error is returned for it.
 func (c *Connector) unknown(ctx context.Context, res Result, rev *reversalRecord, reason string, cause error) (Result, error) {
 	res.Outcome, res.ResponseCode, res.Message = Unknown, reason, iso8583.ResponseText(reason)
-	c.log.Warn("bank request outcome unknown", "bank", c.cfg.Name, "link", res.Link,
-		"stan", res.Reference.STAN, "rrn", res.Reference.RRN, "reason", reason, "err", cause)
+	log := c.log.With("bank", c.cfg.Name, "link", res.Link, "stan", res.Reference.STAN, "rrn", res.Reference.RRN)
 	if rev == nil {
+		log.Warn("bank request outcome unknown", "reason", reason, "err", cause)
 		return res, nil
 	}
-	r := *rev
-	r.ReasonCode = reason
+	log = log.With("client_ref", rev.ClientRef)
+	log.Warn("bank request outcome unknown", "reason", reason, "err", cause)
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	id, err := c.rev.store.enqueue(qctx, &r)
+	id, err := c.rev.store.pend(qctx, rev, reason)
 	if err != nil {
-		c.log.Error("queueing reversal failed", "bank", c.cfg.Name, "stan", res.Reference.STAN, "rrn", res.Reference.RRN, "err", err)
-		return res, fmt.Errorf("bank %q: queue reversal of STAN %s: %w", c.cfg.Name, res.Reference.STAN, err)
+		log.Error("queueing reversal failed; the armed reversal will be sent when due", "reversal_id", rev.ID, "err", err)
+		res.ReversalID = rev.ID
+		return res, nil
 	}
 	res.ReversalID = id
 	c.rev.wake()
 	return res, nil
+}
+
+// maxClientRef is the longest [Request.ClientRef] (column client_ref).
+const maxClientRef = 64
+
+// printable reports whether s is printable ASCII (space to tilde).
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // makeRRN builds the retrieval reference number (an12): the last digit of

@@ -2,6 +2,7 @@ package bank
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -137,8 +138,77 @@ func TestClaimIsExclusive(t *testing.T) {
 				t.Fatalf("%s claimed %d times", id, k)
 			}
 		}
-		if n, _ := s.pending(ctx, "icbc"); n != 60 {
+		if n, _ := s.pending(ctx, "icbc", now); n != 60 {
 			t.Fatalf("pending %d", n)
+		}
+	})
+}
+
+// TestArmedReversals: armed rows are claimed only once overdue (and then
+// turned pending, so their owner can no longer delete them), deleted by
+// their owner on an answer, and turned pending in place on an unknown
+// outcome; an armed row's keys cannot be armed twice.
+func TestArmedReversals(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ids := id.NewGenerator(nil, nil)
+		s := &reversalStore{db: d, ids: ids}
+		now := time.Now()
+		rec := func(stan, ref string) *reversalRecord {
+			return &reversalRecord{ID: ids.New(PrefixReversal), Bank: "icbc", AcquirerID: "48020000", OriginalMTI: "0200",
+				OriginalSTAN: stan, OriginalTime: "1125093000", RRN: "6329090" + stan[1:], ProcessingCode: "000000",
+				AmountMinor: 100, Currency: "156", TerminalID: "T", MerchantID: "M", ReasonCode: ReasonTimeout, ClientRef: ref}
+		}
+		answered, abandoned, unknown := rec("000001", "att_1"), rec("000002", "att_2"), rec("000003", "att_3")
+		for _, a := range []struct {
+			r   *reversalRecord
+			due time.Time
+		}{{answered, now.Add(time.Hour)}, {abandoned, now.Add(-time.Second)}, {unknown, now.Add(time.Hour)}} {
+			if err := s.arm(ctx, a.r, a.due); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.arm(ctx, rec("000003", "att_other"), now.Add(time.Hour)); err == nil {
+			t.Fatal("armed the keys of another request's reversal")
+		}
+		if n, _ := s.pending(ctx, "icbc", now); n != 1 {
+			t.Fatalf("pending %d, want the one overdue armed row", n)
+		}
+
+		got, err := s.claim(ctx, "icbc", now, 10, func(int) time.Duration { return time.Minute })
+		if err != nil || len(got) != 1 || got[0].ID != abandoned.ID || !got[0].Abandoned || got[0].ClientRef != "att_2" {
+			t.Fatalf("claim = %+v, %v; want only the overdue armed row", got, err)
+		}
+		if r, _ := s.getByClientRef(ctx, "icbc", "48020000", "att_2"); r.State != ReversalPending {
+			t.Fatalf("claimed armed row is %s, want pending", r.State)
+		}
+		if ok, err := s.disarm(ctx, abandoned.ID); ok || err != nil {
+			t.Fatalf("disarm of a row taken over = %v, %v; want false", ok, err)
+		}
+
+		if ok, err := s.disarm(ctx, answered.ID); !ok || err != nil {
+			t.Fatalf("disarm = %v, %v", ok, err)
+		}
+		if _, err := s.getByClientRef(ctx, "icbc", "48020000", "att_1"); !errors.Is(err, ErrReversalNotFound) {
+			t.Fatalf("answered request still has a reversal: %v", err)
+		}
+
+		for range 2 { // pend is idempotent: one row, the armed one
+			rid, err := s.pend(ctx, unknown, ReasonBadMAC)
+			if err != nil || rid != unknown.ID {
+				t.Fatalf("pend = %q, %v; want %s", rid, err, unknown.ID)
+			}
+		}
+		r, err := s.get(ctx, "icbc", "48020000", Reference{STAN: "000003", TransmissionTime: "1125093000"})
+		if err != nil || r.State != ReversalPending || r.ReasonCode != ReasonBadMAC || r.ClientRef != "att_3" {
+			t.Fatalf("after pend: %+v, %v", r, err)
+		}
+		if rid, err := s.enqueue(ctx, unknown); err != nil || rid != unknown.ID {
+			t.Fatalf("late-reply enqueue = %q, %v; want %s", rid, err, unknown.ID)
+		}
+		if n, _ := s.pending(ctx, "icbc", now); n != 2 {
+			t.Fatalf("pending %d, want 2", n)
 		}
 	})
 }

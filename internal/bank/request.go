@@ -23,6 +23,14 @@ type Request struct {
 	PIN string
 	// Expiry is the card's expiry date YYMM (field 14), or "".
 	Expiry string
+	// ClientRef is the caller's opaque reference of this request (at most
+	// 64 printable ASCII characters, e.g. the payment attempt id), or "".
+	// It is stored with the request's reversal and never sent to the bank:
+	// [Reversal.ClientRef], the [Options] OnReversedFunc and
+	// [Connector.ReversalByClientRef] tell which request was reversed even
+	// when the call that sent it never returned (the process died). Use one
+	// reference per request.
+	ClientRef string
 }
 
 // String returns a masked summary: "622202*********0018 12.34 CNY pin=yes".
@@ -44,6 +52,7 @@ func (r Request) LogValue() slog.Value {
 		slog.String("pan", MaskPAN(r.PAN)),
 		slog.String("amount", r.Amount.String()),
 		slog.Bool("pin", r.PIN != ""),
+		slog.String("client_ref", r.ClientRef),
 	)
 }
 

@@ -42,6 +42,10 @@ const (
 	ReasonLinkLost  = iso8583.RespSystemMalfunction // 96: link broke after sending
 	ReasonBadMAC    = iso8583.RespMACFailure        // A0: response MAC did not verify
 	ReasonMalformed = iso8583.RespFormatError       // 30: response did not unpack
+	// ReasonNotRecorded: an approval arrived but its armed reversal could
+	// not be removed (the database failed, or a worker had already taken
+	// the request for abandoned), so the request is reversed instead.
+	ReasonNotRecorded = iso8583.RespSystemMalfunction // 96
 )
 
 // Result is the answer to one request.
@@ -49,7 +53,8 @@ type Result struct {
 	// Outcome is approved, declined or unknown.
 	Outcome Outcome
 	// ResponseCode is field 39 of the answer, or for [Unknown] the reason
-	// (ReasonTimeout, ReasonLinkLost, ReasonBadMAC, ReasonMalformed).
+	// (ReasonTimeout, ReasonLinkLost, ReasonBadMAC, ReasonMalformed,
+	// ReasonNotRecorded).
 	ResponseCode string
 	// Message describes ResponseCode ("insufficient funds").
 	Message string
@@ -65,7 +70,8 @@ type Result struct {
 	// day that will carry the transaction, or "".
 	SettlementDate string
 	// ReversalID names the queued reversal of an unknown money-moving
-	// request ("rev_…"), or "".
+	// request ("rev_…"), or "". Approved and declined requests keep no
+	// reversal.
 	ReversalID string
 	// Link is the number of the link (0-based) that carried the request.
 	Link int

@@ -108,7 +108,10 @@ func (w *reversalWorker) drain(ctx context.Context) {
 // advice went out.
 func (w *reversalWorker) sendOne(ctx context.Context, r *reversalRecord) bool {
 	c := w.c
-	log := c.log.With("bank", c.cfg.Name, "reversal_id", r.ID, "rrn", r.RRN, "stan", r.OriginalSTAN)
+	log := c.log.With("bank", c.cfg.Name, "reversal_id", r.ID, "rrn", r.RRN, "stan", r.OriginalSTAN, "client_ref", r.ClientRef)
+	if r.Abandoned {
+		log.Warn("reversing a request its owner never resolved (armed reversal past due)")
+	}
 	s, li, ok := c.pickNow()
 	if !ok {
 		return false
@@ -159,7 +162,7 @@ func (w *reversalWorker) acknowledged(ctx context.Context, r *reversalRecord, co
 	if !changed {
 		return
 	}
-	c.log.Info("reversal acknowledged", "bank", c.cfg.Name, "reversal_id", r.ID, "rrn", r.RRN, "response_code", code)
+	c.log.Info("reversal acknowledged", "bank", c.cfg.Name, "reversal_id", r.ID, "rrn", r.RRN, "client_ref", r.ClientRef, "response_code", code)
 	if c.onRev != nil {
 		if rev, err := w.store.get(context.WithoutCancel(ctx), r.Bank, r.AcquirerID, Reference{STAN: r.OriginalSTAN, TransmissionTime: r.OriginalTime}); err == nil {
 			c.onRev(rev)
@@ -212,6 +215,16 @@ func reversalAcked(code string) bool {
 // field 7), or [ErrReversalNotFound].
 func (c *Connector) Reversal(ctx context.Context, ref Reference) (Reversal, error) {
 	return c.rev.store.get(ctx, c.cfg.Name, c.cfg.AcquirerID, ref)
+}
+
+// ReversalByClientRef returns the stored reversal of the request whose
+// [Request.ClientRef] was ref (the newest, should ref name several), sent
+// by any connector of this bank and acquirer, or [ErrReversalNotFound].
+// Its State is [ReversalArmed] while the request is in flight (or was
+// abandoned and not yet taken over), [ReversalPending] while the reversal
+// is being sent and [ReversalReversed] once the bank acknowledged it.
+func (c *Connector) ReversalByClientRef(ctx context.Context, ref string) (Reversal, error) {
+	return c.rev.store.getByClientRef(ctx, c.cfg.Name, c.cfg.AcquirerID, ref)
 }
 
 // DrainReversals sends every reversal that is due now and returns when

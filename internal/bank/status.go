@@ -27,8 +27,8 @@ type Status struct {
 	Addr             string       `json:"addr"`
 	Dialect          string       `json:"dialect"`
 	Links            []LinkStatus `json:"links"`
-	ReversalsPending int          `json:"reversals_pending"`
-	LateApprovals    uint64       `json:"late_approvals"` // approvals that came after their timeout (reversed)
+	ReversalsPending int          `json:"reversals_pending"` // pending, and armed ones abandoned past their due time
+	LateApprovals    uint64       `json:"late_approvals"`    // approvals that came after their timeout (reversed)
 	LateReplies      uint64       `json:"late_replies"`
 	Duplicates       uint64       `json:"duplicates"`
 	Malformed        uint64       `json:"malformed"`
@@ -47,7 +47,7 @@ func (c *Connector) Status(ctx context.Context) (Status, error) {
 	for _, l := range c.links {
 		st.Links = append(st.Links, l.status(now))
 	}
-	n, err := c.rev.store.pending(ctx, c.cfg.Name)
+	n, err := c.rev.store.pending(ctx, c.cfg.Name, now)
 	if err != nil {
 		return st, err
 	}

@@ -87,8 +87,9 @@ type Channel interface {
 }
 
 // Resolver is an optional capability of a channel whose charges can end
-// unknown: it tells whether an unknown charge has since been resolved by
-// reversal (nothing taken).
+// unknown: it tells whether the charge made for an attempt has since been
+// resolved by reversal (nothing taken), even one whose outcome was never
+// recorded because the process died mid-charge.
 type Resolver interface {
-	Reversed(ctx context.Context, r Result) (bool, error)
+	Reversed(ctx context.Context, attemptID string, provider string) (bool, error)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"paygate/internal/channel"
 	"paygate/internal/db"
@@ -92,9 +93,9 @@ func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.
 		s.wake()
 	}
 	if res.Status == channel.Unknown {
-		// The reversal may have been acknowledged before the attempt
-		// recorded its id, in which case Reversed found nothing to do.
-		s.resolve(ctx, ch, res)
+		// The reversal may have been acknowledged before the attempt was
+		// recorded unknown, in which case Reversed found nothing to do.
+		s.resolve(ctx, ch, att.ID, res.Provider, res.ReversalID)
 	}
 	p, err = s.Lookup(ctx, p.ID)
 	if err != nil {
@@ -193,14 +194,20 @@ WHERE id = ? AND status = 'processing'`, now, fee.Minor(), now, p.ID)
 	return s.notify(ctx, tx, p, "payment.succeeded")
 }
 
-// Reversed records that the bank acknowledged the reversal of an unknown
-// attempt: the attempt ends reversed and the payment returns to created (or
-// closes, if it expired meanwhile). Unknown reversal ids are ignored.
-func (s *Service) Reversed(ctx context.Context, reversalID string) error {
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		var attemptID, paymentID string
-		err := tx.QueryRow(ctx, `SELECT id, payment_id FROM payment_attempts WHERE reversal_id = ? AND state = 'unknown'`, reversalID).
-			Scan(&attemptID, &paymentID)
+// Reversed records that the bank acknowledged the reversal of an attempt's
+// charge: the attempt ends reversed and the payment returns to created (or
+// closes, if it expired meanwhile). The attempt is found by attemptID (the
+// reference the charge carried; it also finds attempts whose outcome was
+// never recorded because the process died mid-charge) or else by
+// reversalID. Anything else is ignored, so calling it twice is harmless.
+func (s *Service) Reversed(ctx context.Context, reversalID, attemptID string) error {
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var paymentID string
+		q, arg := `SELECT id, payment_id FROM payment_attempts WHERE reversal_id = ? AND state = 'unknown'`, reversalID
+		if attemptID != "" {
+			q, arg = `SELECT id, payment_id FROM payment_attempts WHERE id = ? AND state IN ('sent', 'unknown')`, attemptID
+		}
+		err := tx.QueryRow(ctx, q, arg).Scan(&attemptID, &paymentID)
 		if errors.Is(err, errNoRows) {
 			return nil
 		}
@@ -208,7 +215,8 @@ func (s *Service) Reversed(ctx context.Context, reversalID string) error {
 			return err
 		}
 		now := tx.Now()
-		if _, err := tx.Exec(ctx, `UPDATE payment_attempts SET state = 'reversed', updated_at = ? WHERE id = ?`, now, attemptID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE payment_attempts SET state = 'reversed',
+reversal_id = CASE WHEN reversal_id = '' THEN ? ELSE reversal_id END, updated_at = ? WHERE id = ?`, reversalID, now, attemptID); err != nil {
 			return err
 		}
 		p, err := lockPayment(ctx, tx, paymentID)
@@ -227,43 +235,52 @@ func (s *Service) Reversed(ctx context.Context, reversalID string) error {
 		}
 		return err
 	})
+	if err == nil {
+		s.wake()
+	}
+	return err
 }
 
-// resolve settles an unknown attempt whose reversal is already acknowledged.
-func (s *Service) resolve(ctx context.Context, ch channel.Channel, res channel.Result) {
+// resolve settles an attempt whose charge's reversal is already
+// acknowledged.
+func (s *Service) resolve(ctx context.Context, ch channel.Channel, attemptID, provider, reversalID string) {
 	r, ok := ch.(channel.Resolver)
-	if !ok || res.ReversalID == "" {
+	if !ok || provider == "" {
 		return
 	}
-	done, err := r.Reversed(ctx, res)
+	done, err := r.Reversed(ctx, attemptID, provider)
 	if err != nil {
-		s.log.Warn("checking a reversal", "reversal_id", res.ReversalID, "err", err)
+		s.log.Warn("checking a reversal", "attempt_id", attemptID, "err", err)
 		return
 	}
 	if done {
-		if err := s.Reversed(ctx, res.ReversalID); err != nil {
-			s.log.Error("recording a reversal", "reversal_id", res.ReversalID, "err", err)
+		if err := s.Reversed(ctx, reversalID, attemptID); err != nil {
+			s.log.Error("recording a reversal", "attempt_id", attemptID, "err", err)
 		}
 	}
 }
 
-// ResolveUnknown looks at every unknown attempt and records those whose
-// reversal the bank has acknowledged; it catches acknowledgements that
-// arrived while this process was down. Run it periodically.
+// staleSent is how long an attempt may stay "sent" before the sweep asks
+// whether its charge was reversed: longer than any bank request takes, so
+// only attempts whose process died mid-charge are still sent by then.
+const staleSent = 2 * time.Minute
+
+// ResolveUnknown looks at every unknown attempt, and at every attempt still
+// "sent" long after its charge must have ended (its process died), and
+// records those whose reversal the bank has acknowledged. It catches
+// acknowledgements that arrived while this process was down. Run it
+// periodically.
 func (s *Service) ResolveUnknown(ctx context.Context) error {
-	rows, err := s.db.Query(ctx, `SELECT channel, bank, stan, transmission_time, rrn, reversal_id
-FROM payment_attempts WHERE state = 'unknown' AND reversal_id <> '' LIMIT 500`)
+	rows, err := s.db.Query(ctx, `SELECT id, channel, bank, reversal_id FROM payment_attempts
+WHERE state = 'unknown' OR (state = 'sent' AND created_at < ?) LIMIT 500`, s.opts.Clock.Now().UTC().Add(-staleSent))
 	if err != nil {
-		return fmt.Errorf("unknown attempts: %w", err)
+		return fmt.Errorf("unresolved attempts: %w", err)
 	}
-	type pending struct {
-		method string
-		res    channel.Result
-	}
+	type pending struct{ attemptID, method, bank, reversalID string }
 	var todo []pending
 	for rows.Next() {
 		var p pending
-		if err := rows.Scan(&p.method, &p.res.Provider, &p.res.STAN, &p.res.TransmissionTime, &p.res.RRN, &p.res.ReversalID); err != nil {
+		if err := rows.Scan(&p.attemptID, &p.method, &p.bank, &p.reversalID); err != nil {
 			rows.Close()
 			return err
 		}
@@ -272,7 +289,7 @@ FROM payment_attempts WHERE state = 'unknown' AND reversal_id <> '' LIMIT 500`)
 	rows.Close()
 	for _, p := range todo {
 		if ch, ok := s.channels[p.method]; ok {
-			s.resolve(ctx, ch, p.res)
+			s.resolve(ctx, ch, p.attemptID, p.bank, p.reversalID)
 		}
 	}
 	return nil

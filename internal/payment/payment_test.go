@@ -104,7 +104,7 @@ func setup(t *testing.T, d *db.DB) *bundle {
 			TerminalID: "PG000001", ZMK: zmks[name], MAC: hsm.AlgX919,
 			RequestTimeout: 300 * time.Millisecond, ReversalRetry: 50 * time.Millisecond, ReversalRetryMax: 200 * time.Millisecond,
 		}, d, bank.Options{OnReversedFunc: func(r bank.Reversal) {
-			if err := svc.Reversed(context.Background(), r.ID); err != nil {
+			if err := svc.Reversed(context.Background(), r.ID, r.ClientRef); err != nil {
 				t.Errorf("Reversed: %v", err)
 			}
 		}})
@@ -377,6 +377,44 @@ func TestList(t *testing.T) {
 		}
 		if _, _, err := b.svc.List(ctx, b.mch.ID, payment.ListFilter{Limit: 0}); !errors.Is(err, payment.ErrInvalid) {
 			t.Fatalf("limit 0: %v", err)
+		}
+	})
+}
+
+// TestAttemptCutShortByACrashIsResolved: the process died after claiming
+// the payment for an attempt and before recording its outcome, leaving the
+// payment processing and the attempt "sent". The connector of the next
+// process sends the pre-stored reversal and reports it by the attempt's
+// reference: the attempt ends reversed and the payer can pay again.
+func TestAttemptCutShortByACrashIsResolved(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		p := b.create(t, "crash", 5_00)
+		now := time.Now().UTC()
+		if _, err := d.ExecRaw(ctx, `INSERT INTO payment_attempts (id, payment_id, channel, bank, card_masked, state, created_at, updated_at)
+VALUES ('att_crash', ?, 'bankcard', 'icbc', '622202*********0018', 'sent', ?, ?)`, p.ID, now, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecRaw(ctx, `UPDATE payments SET status = 'processing' WHERE id = ?`, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardOK, PIN: "123456"}); !errors.Is(err, payment.ErrAttemptInProgress) {
+			t.Fatalf("pay while an attempt is unresolved: %v", err)
+		}
+		if err := b.svc.Reversed(ctx, "rev_from_next_process", "att_crash"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.svc.Reversed(ctx, "rev_from_next_process", "att_crash"); err != nil { // twice is harmless
+			t.Fatal(err)
+		}
+		atts, _ := b.svc.Attempts(ctx, p.ID)
+		if len(atts) != 1 || atts[0].State != payment.AttemptReversed || atts[0].ReversalID != "rev_from_next_process" {
+			t.Fatalf("attempts %+v", atts)
+		}
+		if r, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardOK, PIN: "123456"}); err != nil || r.Payment.Status != payment.Succeeded {
+			t.Fatalf("pay after recovery: %+v %v", r, err)
 		}
 	})
 }

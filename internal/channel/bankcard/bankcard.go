@@ -70,7 +70,8 @@ func (c *Channel) Charge(ctx context.Context, ch channel.Charge) (channel.Result
 	if r == nil {
 		return channel.Result{}, ErrNoRoute
 	}
-	res, err := r.Connector.Debit(ctx, bank.Request{PAN: ch.Card.PAN, PIN: ch.Card.PIN, Expiry: ch.Card.Expiry, Amount: ch.Amount})
+	res, err := r.Connector.Debit(ctx, bank.Request{PAN: ch.Card.PAN, PIN: ch.Card.PIN, Expiry: ch.Card.Expiry,
+		Amount: ch.Amount, ClientRef: ch.AttemptID})
 	switch {
 	case errors.Is(err, bank.ErrNotSent):
 		return channel.Result{}, fmt.Errorf("%w (%v)", ErrBankUnavailable, err)
@@ -79,8 +80,8 @@ func (c *Channel) Charge(ctx context.Context, ch channel.Charge) (channel.Result
 	case err != nil && res.Outcome != bank.Unknown:
 		return channel.Result{}, err
 	}
-	// An unknown outcome may come with an error (its reversal could not be
-	// queued): report both, so the attempt is recorded as unknown.
+	// The connector stores the reversal before it sends, so an unknown
+	// outcome is always being reversed; report any error beside it.
 	out := channel.Result{
 		Code: res.ResponseCode, Message: res.Message, Provider: r.Connector.Name(),
 		STAN: res.Reference.STAN, TransmissionTime: res.Reference.TransmissionTime, RRN: res.Reference.RRN,
@@ -99,19 +100,22 @@ func (c *Channel) Charge(ctx context.Context, ch channel.Charge) (channel.Result
 
 var _ channel.Resolver = (*Channel)(nil)
 
-// Reversed tells whether the bank has acknowledged the reversal of an
-// unknown debit.
-func (c *Channel) Reversed(ctx context.Context, r channel.Result) (bool, error) {
+// Reversed tells whether the bank has acknowledged the reversal of the
+// debit made for an attempt (found by the attempt id the debit carried).
+func (c *Channel) Reversed(ctx context.Context, attemptID, provider string) (bool, error) {
 	for i := range c.routes {
 		conn := c.routes[i].Connector
-		if conn.Name() != r.Provider {
+		if conn.Name() != provider {
 			continue
 		}
-		rev, err := conn.Reversal(ctx, bank.Reference{STAN: r.STAN, TransmissionTime: r.TransmissionTime, RRN: r.RRN})
+		rev, err := conn.ReversalByClientRef(ctx, attemptID)
+		if errors.Is(err, bank.ErrReversalNotFound) {
+			return false, nil
+		}
 		if err != nil {
 			return false, err
 		}
 		return rev.State == bank.ReversalReversed, nil
 	}
-	return false, fmt.Errorf("bankcard: no connector for bank %q", r.Provider)
+	return false, fmt.Errorf("bankcard: no connector for bank %q", provider)
 }

@@ -120,7 +120,7 @@ func newTestBundle(t *testing.T) *testBundle {
 			TerminalID: "PG000001", ZMK: zmks[name], MAC: hsm.AlgX919,
 			RequestTimeout: 300 * time.Millisecond, ReversalRetry: 50 * time.Millisecond, ReversalRetryMax: 200 * time.Millisecond,
 		}, d, bank.Options{OnReversedFunc: func(r bank.Reversal) {
-			if err := svc.Reversed(context.Background(), r.ID); err != nil {
+			if err := svc.Reversed(context.Background(), r.ID, r.ClientRef); err != nil {
 				t.Errorf("Reversed: %v", err)
 			}
 		}})

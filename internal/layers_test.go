@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	// The payment service reaches banks only through the channel seam.
 	"paygate/internal/payment": {"paygate/internal/channel", "paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs",
 		"paygate/internal/id", "paygate/internal/ledger", "paygate/internal/merchant", "paygate/internal/money"},
-	"paygate/internal/channel": {"paygate/internal/money"},
+	"paygate/internal/channel": {"paygate/internal/db", "paygate/internal/money"},
 	"paygate/internal/notify":  {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id", "paygate/internal/clock"},
 	"paygate/internal/auth":    {"paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs"},
 }

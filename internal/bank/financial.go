@@ -136,6 +136,9 @@ func (c *Connector) financial(ctx context.Context, op operation, req Request, or
 		res.Amount = money.New(bal, req.Amount.Currency())
 		return res, nil
 	}
+	if rev != nil && req.ConfirmApproval {
+		return res, nil // the caller disarms it with ConfirmTx when it records the approval
+	}
 	if rev != nil && !c.disarm(ctx, res, rev, "approved") {
 		// The armed reversal could not be removed, or a worker already
 		// took it over: the request will be reversed, so it must not be
@@ -197,6 +200,9 @@ func (c *Connector) checkRequest(op operation, req Request) error {
 	}
 	if len(req.ClientRef) > maxClientRef || !printable(req.ClientRef) {
 		return bad("client reference must be at most %d printable ASCII characters", maxClientRef)
+	}
+	if req.ConfirmApproval && (req.ClientRef == "" || !op.reversible) {
+		return bad("ConfirmApproval needs a ClientRef and a money-moving operation")
 	}
 	if req.PIN != "" && (len(req.PIN) < 4 || len(req.PIN) > 12 || !allDigits(req.PIN)) {
 		return bad("PIN must be 4–12 digits")

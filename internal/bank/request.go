@@ -31,6 +31,13 @@ type Request struct {
 	// when the call that sent it never returned (the process died). Use one
 	// reference per request.
 	ClientRef string
+	// ConfirmApproval keeps an approved request's stored reversal armed
+	// until the caller confirms the approval with [Connector.ConfirmTx] in
+	// the same transaction that records it (e.g. a payment's success and
+	// its ledger entry). If the caller dies first, or its transaction rolls
+	// back, the reversal is sent when due and the money goes back: an
+	// approval is never taken without being recorded. Needs a ClientRef.
+	ConfirmApproval bool
 }
 
 // String returns a masked summary: "622202*********0018 12.34 CNY pin=yes".

@@ -3,11 +3,13 @@ package bank
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"paygate/internal/bank/iso8583"
 	"paygate/internal/bank/wire"
+	"paygate/internal/db"
 )
 
 // reversalWorker drains the connector's share of the persistent reversal
@@ -237,4 +239,25 @@ func (c *Connector) DrainReversals(ctx context.Context) error {
 	defer c.calls.Done()
 	c.rev.drain(ctx)
 	return ctx.Err()
+}
+
+// ErrNotConfirmable is returned by [Connector.ConfirmTx] when the request's
+// stored reversal is no longer armed: a worker took it over because the
+// confirmation came too late, so the request is being reversed and must not
+// be recorded as approved.
+var ErrNotConfirmable = errors.New("bank: approval can no longer be confirmed: its reversal is under way")
+
+// ConfirmTx confirms, inside the caller's transaction tx, the approval of
+// the request sent with ClientRef ref and ConfirmApproval: it removes the
+// stored reversal, so that it commits or rolls back with the caller's
+// record of the approval. Errors: [ErrNotConfirmable].
+func (c *Connector) ConfirmTx(ctx context.Context, tx *db.Tx, ref string) error {
+	res, err := tx.Exec(ctx, confirmArmed, c.cfg.Name, ref)
+	if err != nil {
+		return fmt.Errorf("bank %q: confirm %s: %w", c.cfg.Name, ref, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("bank %q: confirm %s: %w", c.cfg.Name, ref, ErrNotConfirmable)
+	}
+	return nil
 }

@@ -90,6 +90,7 @@ const (
 	created_at, client_ref)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'armed', 0, ?, ?, ?)`
 	disarmReversal = `DELETE FROM bank_reversals WHERE id = ? AND state = 'armed'`
+	confirmArmed   = `DELETE FROM bank_reversals WHERE bank = ? AND client_ref = ? AND state = 'armed'`
 	pendArmed      = `UPDATE bank_reversals SET state = 'pending', reason_code = ?, next_attempt_ms = ?
 WHERE id = ? AND state = 'armed'`
 

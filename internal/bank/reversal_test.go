@@ -219,3 +219,65 @@ func TestClientRefIsValidated(t *testing.T) {
 		t.Fatalf("64-character reference: %+v, %v", r, err)
 	}
 }
+
+// TestApprovalHeldUntilConfirmed: with ConfirmApproval an approved debit
+// keeps its reversal armed until the caller confirms it in its own
+// transaction. Confirmed: nothing is ever reversed. Never confirmed (the
+// caller died, or its transaction rolled back): the debit is reversed when
+// due, and a confirmation that comes after that is refused.
+func TestApprovalHeldUntilConfirmed(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newSim(t, banksim.Faults{})
+		cfg := e.config(t, "icbc")
+		cfg.ReversalGrace = time.Second
+		clk := &shiftedClock{}
+		opts, reversed := reversedChan()
+		opts.Clock = clk
+		c := start(t, cfg, d, opts)
+		ctx := context.Background()
+		debit := func(ref string) {
+			t.Helper()
+			r, err := c.Debit(ctx, bank.Request{PAN: cardOK, PIN: icbcPIN, Amount: cny(10_00), ClientRef: ref, ConfirmApproval: true})
+			if err != nil || r.Outcome != bank.Approved {
+				t.Fatalf("debit %s: %+v, %v", ref, r, err)
+			}
+			if rev, err := c.ReversalByClientRef(ctx, ref); err != nil || rev.State != bank.ReversalArmed {
+				t.Fatalf("%s after approval: %+v, %v; want still armed", ref, rev, err)
+			}
+		}
+		debit("att_confirmed")
+		debit("att_rolled_back")
+		if err := d.InTx(ctx, func(tx *db.Tx) error { return c.ConfirmTx(ctx, tx, "att_confirmed") }); err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("the caller's transaction fails")
+		if err := d.InTx(ctx, func(tx *db.Tx) error {
+			if err := c.ConfirmTx(ctx, tx, "att_rolled_back"); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		clk.by.Store(int64(cfg.RequestTimeout + cfg.ReversalGrace + time.Second))
+		select {
+		case rev := <-reversed:
+			if rev.ClientRef != "att_rolled_back" || rev.State != bank.ReversalReversed {
+				t.Fatalf("reversed %+v; want att_rolled_back", rev)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the unconfirmed approval was never reversed")
+		}
+		if _, err := c.ReversalByClientRef(ctx, "att_confirmed"); !errors.Is(err, bank.ErrReversalNotFound) {
+			t.Fatalf("confirmed approval: %v; want no reversal", err)
+		}
+		if got := e.balance(t, cardOK, "CNY"); got != million-10_00 {
+			t.Fatalf("balance %d; want only the confirmed debit taken (%d)", got, million-10_00)
+		}
+		err := d.InTx(ctx, func(tx *db.Tx) error { return c.ConfirmTx(ctx, tx, "att_rolled_back") })
+		if !errors.Is(err, bank.ErrNotConfirmable) {
+			t.Fatalf("late confirmation: %v; want ErrNotConfirmable", err)
+		}
+	})
+}

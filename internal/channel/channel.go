@@ -7,10 +7,12 @@ package channel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 
+	"paygate/internal/db"
 	"paygate/internal/money"
 )
 
@@ -93,3 +95,18 @@ type Channel interface {
 type Resolver interface {
 	Reversed(ctx context.Context, attemptID string, provider string) (bool, error)
 }
+
+// Confirmer is an optional capability of a channel whose approvals are held
+// until recorded: Confirm runs inside the transaction that records the
+// approved attempt (payment succeeded, ledger entry, notification), so the
+// provider's safety net — a reversal sent if the approval is never
+// recorded — is removed exactly when the approval is recorded. It fails
+// with [ErrNotConfirmable] when the net has already been used.
+type Confirmer interface {
+	Confirm(ctx context.Context, tx *db.Tx, attemptID, provider string) error
+}
+
+// ErrNotConfirmable means an approval came too late to be recorded: the
+// provider is already reversing it, so the attempt must be treated as
+// unknown.
+var ErrNotConfirmable = errors.New("channel: approval can no longer be confirmed; it is being reversed")

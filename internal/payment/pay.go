@@ -78,7 +78,7 @@ func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.
 	res, chErr := ch.Charge(ctx, channel.Charge{PaymentID: p.ID, AttemptID: att.ID, Amount: p.Amount, Card: card})
 	if chErr != nil && res.Status != channel.Unknown {
 		// Nothing reached the provider: give the payment back to the payer.
-		if err := s.finish(ctx, p, att, channel.Result{Status: channel.Declined, Code: "XX", Message: "not sent: " + safeMessage(chErr)}); err != nil {
+		if err := s.finish(ctx, ch, p, att, channel.Result{Status: channel.Declined, Code: "XX", Message: "not sent: " + safeMessage(chErr)}); err != nil {
 			return PayResult{}, errors.Join(chErr, err)
 		}
 		return PayResult{}, chErr
@@ -86,7 +86,7 @@ func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.
 	if chErr != nil {
 		s.log.Error("unknown outcome with an error", "payment_id", p.ID, "attempt_id", att.ID, "err", chErr)
 	}
-	if err := s.finish(ctx, p, att, res); err != nil {
+	if err := s.finish(ctx, ch, p, att, res); err != nil {
 		return PayResult{}, err
 	}
 	if res.Status == channel.Approved {
@@ -122,25 +122,46 @@ func safeMessage(err error) string {
 }
 
 // finish records an attempt's outcome and moves the payment accordingly, in
-// one transaction with the ledger entry and the notification.
-func (s *Service) finish(ctx context.Context, p Payment, att Attempt, res channel.Result) error {
+// one transaction with the ledger entry and the notification. An approval
+// is confirmed to the channel inside that transaction; one that can no
+// longer be confirmed (the channel is already reversing it) is recorded as
+// unknown instead.
+func (s *Service) finish(ctx context.Context, ch channel.Channel, p Payment, att Attempt, res channel.Result) error {
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if res.Status == channel.Approved {
+			if c, ok := ch.(channel.Confirmer); ok {
+				if err := c.Confirm(ctx, tx, att.ID, res.Provider); err != nil {
+					return err
+				}
+			}
+		}
+		return s.record(ctx, tx, p, att, res)
+	})
+	if errors.Is(err, channel.ErrNotConfirmable) {
+		s.log.Warn("approval came too late to be recorded; it is being reversed", "payment_id", p.ID, "attempt_id", att.ID)
+		res.Status, res.Message = channel.Unknown, "approved too late; being reversed"
+		return s.db.InTx(ctx, func(tx *db.Tx) error { return s.record(ctx, tx, p, att, res) })
+	}
+	return err
+}
+
+// record writes an attempt's outcome and its consequences within tx.
+func (s *Service) record(ctx context.Context, tx *db.Tx, p Payment, att Attempt, res channel.Result) error {
 	state := map[channel.Status]AttemptState{channel.Approved: AttemptApproved, channel.Declined: AttemptDeclined,
 		channel.Unknown: AttemptUnknown}[res.Status]
-	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		now := tx.Now()
-		if _, err := tx.Exec(ctx, finishAttempt, string(state), res.Code, res.Message, res.STAN, res.TransmissionTime,
-			res.RRN, res.AuthCode, res.ReversalID, res.Provider, res.Provider, now, att.ID); err != nil {
-			return err
-		}
-		switch state {
-		case AttemptDeclined:
-			_, err := tx.Exec(ctx, `UPDATE payments SET status = 'created', updated_at = ? WHERE id = ? AND status = 'processing'`, now, p.ID)
-			return err
-		case AttemptUnknown:
-			return nil // stays processing until the reversal is acknowledged
-		}
-		return s.succeed(ctx, tx, p, res.Provider)
-	})
+	now := tx.Now()
+	if _, err := tx.Exec(ctx, finishAttempt, string(state), res.Code, res.Message, res.STAN, res.TransmissionTime,
+		res.RRN, res.AuthCode, res.ReversalID, res.Provider, res.Provider, now, att.ID); err != nil {
+		return err
+	}
+	switch state {
+	case AttemptDeclined:
+		_, err := tx.Exec(ctx, `UPDATE payments SET status = 'created', updated_at = ? WHERE id = ? AND status = 'processing'`, now, p.ID)
+		return err
+	case AttemptUnknown:
+		return nil // stays processing until the reversal is acknowledged
+	}
+	return s.succeed(ctx, tx, p, res.Provider)
 }
 
 // succeed marks p paid, books it and tells the merchant.

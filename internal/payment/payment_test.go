@@ -50,8 +50,9 @@ type bundle struct {
 	mch    merchant.Merchant
 	clock  *clock.Fake
 
-	mu     sync.Mutex
-	events []event
+	mu         sync.Mutex
+	events     []event
+	failNotify bool // makes the transaction that would notify fail
 }
 
 func (b *bundle) sent() []event {
@@ -103,6 +104,7 @@ func setup(t *testing.T, d *db.DB) *bundle {
 			Name: name, Dialect: dl, Addr: sim.Addr(name), AcquirerID: "48020000", MerchantID: "PAYGATE00000001",
 			TerminalID: "PG000001", ZMK: zmks[name], MAC: hsm.AlgX919,
 			RequestTimeout: 300 * time.Millisecond, ReversalRetry: 50 * time.Millisecond, ReversalRetryMax: 200 * time.Millisecond,
+			ReversalGrace: 200 * time.Millisecond,
 		}, d, bank.Options{OnReversedFunc: func(r bank.Reversal) {
 			if err := svc.Reversed(context.Background(), r.ID, r.ClientRef); err != nil {
 				t.Errorf("Reversed: %v", err)
@@ -128,6 +130,9 @@ func setup(t *testing.T, d *db.DB) *bundle {
 		Notify: func(ctx context.Context, tx *db.Tx, merchantID, typ, url string, data any) error {
 			b.mu.Lock()
 			defer b.mu.Unlock()
+			if b.failNotify {
+				return errors.New("outbox unavailable")
+			}
 			b.events = append(b.events, event{Type: typ, URL: url, Payment: data.(payment.Payment)})
 			return nil
 		},
@@ -415,6 +420,53 @@ VALUES ('att_crash', ?, 'bankcard', 'icbc', '622202*********0018', 'sent', ?, ?)
 		}
 		if r, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardOK, PIN: "123456"}); err != nil || r.Payment.Status != payment.Succeeded {
 			t.Fatalf("pay after recovery: %+v %v", r, err)
+		}
+	})
+}
+
+// TestApprovalNotRecordedIsReversed: the bank approves the debit but the
+// transaction that would record it (success, ledger entry, notification)
+// fails. The approval was never confirmed, so the connector reverses the
+// debit when its armed reversal falls due: the card is whole, the payment is
+// payable again, and neither the books nor the merchant saw a success.
+func TestApprovalNotRecordedIsReversed(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		p := b.create(t, "lost-approval", 7_00)
+		before := b.bankBalance(t, cardOK)
+		b.mu.Lock()
+		b.failNotify = true
+		b.mu.Unlock()
+		if _, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardOK, PIN: "123456"}); err == nil {
+			t.Fatal("PayByCard succeeded though its transaction failed")
+		}
+		b.mu.Lock()
+		b.failNotify = false
+		b.mu.Unlock()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			got, _ := b.svc.Lookup(ctx, p.ID)
+			if got.Status == payment.Created {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("payment still %s", got.Status)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := b.bankBalance(t, cardOK); got != before {
+			t.Fatalf("bank balance %d, want %d (the approval must be reversed)", got, before)
+		}
+		if ev := b.sent(); len(ev) != 0 {
+			t.Fatalf("merchant told %+v", ev)
+		}
+		if r, err := b.ledger.Check(ctx); err != nil || !r.OK() || r.Entries != 0 {
+			t.Fatalf("books: %+v %v; want no entry", r, err)
+		}
+		if r, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardOK, PIN: "123456"}); err != nil || r.Payment.Status != payment.Succeeded {
+			t.Fatalf("pay again: %+v %v", r, err)
 		}
 	})
 }

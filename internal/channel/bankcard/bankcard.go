@@ -10,6 +10,7 @@ import (
 
 	"paygate/internal/bank"
 	"paygate/internal/channel"
+	"paygate/internal/db"
 	"paygate/internal/errs"
 )
 
@@ -71,7 +72,7 @@ func (c *Channel) Charge(ctx context.Context, ch channel.Charge) (channel.Result
 		return channel.Result{}, ErrNoRoute
 	}
 	res, err := r.Connector.Debit(ctx, bank.Request{PAN: ch.Card.PAN, PIN: ch.Card.PIN, Expiry: ch.Card.Expiry,
-		Amount: ch.Amount, ClientRef: ch.AttemptID})
+		Amount: ch.Amount, ClientRef: ch.AttemptID, ConfirmApproval: ch.AttemptID != ""})
 	switch {
 	case errors.Is(err, bank.ErrNotSent):
 		return channel.Result{}, fmt.Errorf("%w (%v)", ErrBankUnavailable, err)
@@ -118,4 +119,21 @@ func (c *Channel) Reversed(ctx context.Context, attemptID, provider string) (boo
 		return rev.State == bank.ReversalReversed, nil
 	}
 	return false, fmt.Errorf("bankcard: no connector for bank %q", provider)
+}
+
+var _ channel.Confirmer = (*Channel)(nil)
+
+// Confirm removes, inside tx, the reversal the connector keeps armed for an
+// approved debit until the payment records it.
+func (c *Channel) Confirm(ctx context.Context, tx *db.Tx, attemptID, provider string) error {
+	for i := range c.routes {
+		if conn := c.routes[i].Connector; conn.Name() == provider {
+			err := conn.ConfirmTx(ctx, tx, attemptID)
+			if errors.Is(err, bank.ErrNotConfirmable) {
+				return fmt.Errorf("%w (%v)", channel.ErrNotConfirmable, err)
+			}
+			return err
+		}
+	}
+	return fmt.Errorf("bankcard: no connector for bank %q", provider)
 }

@@ -88,12 +88,21 @@ type Channel interface {
 	Charge(ctx context.Context, c Charge) (Result, error)
 }
 
+// Resolution is what became of a charge whose outcome was not recorded.
+type Resolution int
+
+// Resolutions.
+const (
+	Unresolved   Resolution = iota // still being resolved: ask again later
+	Reversed                       // it was reversed: nothing is taken
+	NothingTaken                   // it never took money (never sent, or declined)
+)
+
 // Resolver is an optional capability of a channel whose charges can end
-// unknown: it tells whether the charge made for an attempt has since been
-// resolved by reversal (nothing taken), even one whose outcome was never
-// recorded because the process died mid-charge.
+// unknown: it tells what became of the charge made for an attempt, even one
+// whose outcome was never recorded because the process died mid-charge.
 type Resolver interface {
-	Reversed(ctx context.Context, attemptID string, provider string) (bool, error)
+	Resolve(ctx context.Context, attemptID string, provider string) (Resolution, error)
 }
 
 // Confirmer is an optional capability of a channel whose approvals are held

@@ -95,7 +95,7 @@ func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.
 	if res.Status == channel.Unknown {
 		// The reversal may have been acknowledged before the attempt was
 		// recorded unknown, in which case Reversed found nothing to do.
-		s.resolve(ctx, ch, att.ID, res.Provider, res.ReversalID)
+		s.resolve(ctx, ch, att.ID, res.Provider, res.ReversalID, false)
 	}
 	p, err = s.Lookup(ctx, p.ID)
 	if err != nil {
@@ -262,23 +262,52 @@ reversal_id = CASE WHEN reversal_id = '' THEN ? ELSE reversal_id END, updated_at
 	return err
 }
 
-// resolve settles an attempt whose charge's reversal is already
-// acknowledged.
-func (s *Service) resolve(ctx context.Context, ch channel.Channel, attemptID, provider, reversalID string) {
+// resolve settles an attempt whose charge's fate the channel now knows:
+// reversed, or — for an attempt still "sent" long after its charge must have
+// ended — never taken at all.
+func (s *Service) resolve(ctx context.Context, ch channel.Channel, attemptID, provider, reversalID string, stale bool) {
 	r, ok := ch.(channel.Resolver)
 	if !ok || provider == "" {
 		return
 	}
-	done, err := r.Reversed(ctx, attemptID, provider)
+	res, err := r.Resolve(ctx, attemptID, provider)
 	if err != nil {
-		s.log.Warn("checking a reversal", "attempt_id", attemptID, "err", err)
+		s.log.Warn("checking a charge", "attempt_id", attemptID, "err", err)
 		return
 	}
-	if done {
-		if err := s.Reversed(ctx, reversalID, attemptID); err != nil {
-			s.log.Error("recording a reversal", "attempt_id", attemptID, "err", err)
-		}
+	switch {
+	case res == channel.Reversed:
+		err = s.Reversed(ctx, reversalID, attemptID)
+	case res == channel.NothingTaken && stale:
+		err = s.nothingTaken(ctx, attemptID)
 	}
+	if err != nil {
+		s.log.Error("recording what became of a charge", "attempt_id", attemptID, "err", err)
+	}
+}
+
+// nothingTaken ends an attempt left "sent" by a process that died before
+// its charge took any money: the attempt is declined and the payment is the
+// payer's again.
+func (s *Service) nothingTaken(ctx context.Context, attemptID string) error {
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var paymentID string
+		err := tx.QueryRow(ctx, `SELECT payment_id FROM payment_attempts WHERE id = ? AND state = 'sent'`, attemptID).Scan(&paymentID)
+		if errors.Is(err, errNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		if _, err := tx.Exec(ctx, `UPDATE payment_attempts SET state = 'declined', response_code = 'XX',
+message = 'not completed; nothing was taken', updated_at = ? WHERE id = ?`, now, attemptID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE payments SET status = 'created', updated_at = ? WHERE id = ? AND status = 'processing'`, now, paymentID)
+		return err
+	})
+	return err
 }
 
 // staleSent is how long an attempt may stay "sent" before the sweep asks
@@ -292,16 +321,16 @@ const staleSent = 2 * time.Minute
 // acknowledgements that arrived while this process was down. Run it
 // periodically.
 func (s *Service) ResolveUnknown(ctx context.Context) error {
-	rows, err := s.db.Query(ctx, `SELECT id, channel, bank, reversal_id FROM payment_attempts
+	rows, err := s.db.Query(ctx, `SELECT id, channel, bank, reversal_id, state FROM payment_attempts
 WHERE state = 'unknown' OR (state = 'sent' AND created_at < ?) LIMIT 500`, s.opts.Clock.Now().UTC().Add(-staleSent))
 	if err != nil {
 		return fmt.Errorf("unresolved attempts: %w", err)
 	}
-	type pending struct{ attemptID, method, bank, reversalID string }
+	type pending struct{ attemptID, method, bank, reversalID, state string }
 	var todo []pending
 	for rows.Next() {
 		var p pending
-		if err := rows.Scan(&p.attemptID, &p.method, &p.bank, &p.reversalID); err != nil {
+		if err := rows.Scan(&p.attemptID, &p.method, &p.bank, &p.reversalID, &p.state); err != nil {
 			rows.Close()
 			return err
 		}
@@ -310,7 +339,7 @@ WHERE state = 'unknown' OR (state = 'sent' AND created_at < ?) LIMIT 500`, s.opt
 	rows.Close()
 	for _, p := range todo {
 		if ch, ok := s.channels[p.method]; ok {
-			s.resolve(ctx, ch, p.attemptID, p.bank, p.reversalID)
+			s.resolve(ctx, ch, p.attemptID, p.bank, p.reversalID, p.state == string(AttemptSent))
 		}
 	}
 	return nil

@@ -470,3 +470,32 @@ func TestApprovalNotRecordedIsReversed(t *testing.T) {
 		}
 	})
 }
+
+// TestAttemptCutShortBeforeSending: the process died after claiming the
+// payment and before its debit stored a reversal (so before anything was
+// sent). Long after, the sweep finds no stored reversal for the attempt —
+// no money was taken — and hands the payment back to the payer.
+func TestAttemptCutShortBeforeSending(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		p := b.create(t, "crash-early", 5_00)
+		then := b.clock.Now().Add(-10 * time.Minute)
+		if _, err := d.ExecRaw(ctx, `INSERT INTO payment_attempts (id, payment_id, channel, bank, card_masked, state, created_at, updated_at)
+VALUES ('att_early', ?, 'bankcard', 'icbc', '622202*********0018', 'sent', ?, ?)`, p.ID, then, then); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecRaw(ctx, `UPDATE payments SET status = 'processing' WHERE id = ?`, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.svc.ResolveUnknown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := b.svc.Lookup(ctx, p.ID)
+		atts, _ := b.svc.Attempts(ctx, p.ID)
+		if got.Status != payment.Created || len(atts) != 1 || atts[0].State != payment.AttemptDeclined {
+			t.Fatalf("payment %s, attempts %+v; want created with the attempt declined", got.Status, atts)
+		}
+	})
+}

@@ -101,24 +101,29 @@ func (c *Channel) Charge(ctx context.Context, ch channel.Charge) (channel.Result
 
 var _ channel.Resolver = (*Channel)(nil)
 
-// Reversed tells whether the bank has acknowledged the reversal of the
-// debit made for an attempt (found by the attempt id the debit carried).
-func (c *Channel) Reversed(ctx context.Context, attemptID, provider string) (bool, error) {
+// Resolve tells what became of the debit made for an attempt (found by the
+// attempt id it carried). Every debit stores its reversal before it is sent
+// and keeps it until the bank declines it or the payment confirms the
+// approval, so no stored reversal means no money was taken.
+func (c *Channel) Resolve(ctx context.Context, attemptID, provider string) (channel.Resolution, error) {
 	for i := range c.routes {
 		conn := c.routes[i].Connector
 		if conn.Name() != provider {
 			continue
 		}
 		rev, err := conn.ReversalByClientRef(ctx, attemptID)
-		if errors.Is(err, bank.ErrReversalNotFound) {
-			return false, nil
+		switch {
+		case errors.Is(err, bank.ErrReversalNotFound):
+			return channel.NothingTaken, nil
+		case err != nil:
+			return channel.Unresolved, err
+		case rev.State == bank.ReversalReversed:
+			return channel.Reversed, nil
+		default:
+			return channel.Unresolved, nil
 		}
-		if err != nil {
-			return false, err
-		}
-		return rev.State == bank.ReversalReversed, nil
 	}
-	return false, fmt.Errorf("bankcard: no connector for bank %q", provider)
+	return channel.Unresolved, fmt.Errorf("bankcard: no connector for bank %q", provider)
 }
 
 var _ channel.Confirmer = (*Channel)(nil)

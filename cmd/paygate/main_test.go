@@ -326,3 +326,22 @@ func TestBenchRuns(t *testing.T) {
 		t.Fatalf("bench had failures:\n%s", out)
 	}
 }
+
+func TestKeysListAndRotate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, out, errOut := runPaygate(t, nil, "keys", "list", "--data-dir", dir)
+	if code != exitOK || strings.Count(out, "key_id ") != 1 || !strings.Contains(out, "(signing)") {
+		t.Fatalf("keys list: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runPaygate(t, nil, "keys", "rotate", "--data-dir", dir, "--alg", "rsa2", "--activate-after", "0s"); code != exitOK || !strings.Contains(out, "RSA2") {
+		t.Fatalf("keys rotate: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runPaygate(t, nil, "keys", "list", "--data-dir", dir)
+	if code != exitOK || strings.Count(out, "key_id ") != 2 || !strings.Contains(out, "RSA2 active from") {
+		t.Fatalf("after rotate:\n%s", out)
+	}
+	if code, _, _ := runPaygate(t, nil, "keys", "rotate", "--data-dir", dir, "--alg", "dsa"); code != exitUsage {
+		t.Fatalf("bad alg: exit %d", code)
+	}
+}

@@ -103,7 +103,7 @@ refunds, reconciliation and settlement, in one binary.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &flagError{err: err} })
 	a.cfg.bindGlobal(root.PersistentFlags())
-	root.AddCommand(a.demoCommand(), a.serveCommand(), a.migrateCommand(), a.ledgerCommand(), a.versionCommand(), a.bankCommand(), a.merchantCommand(), a.notifyCommand(), a.benchCommand())
+	root.AddCommand(a.demoCommand(), a.serveCommand(), a.migrateCommand(), a.ledgerCommand(), a.versionCommand(), a.bankCommand(), a.merchantCommand(), a.notifyCommand(), a.benchCommand(), a.keysCommand())
 	return root
 }
 

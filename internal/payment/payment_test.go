@@ -4,25 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"paygate/internal/bank"
-	"paygate/internal/bank/hsm"
-	"paygate/internal/bank/iso8583"
-	"paygate/internal/banksim"
 	"paygate/internal/channel"
-	"paygate/internal/channel/bankcard"
 	"paygate/internal/clock"
 	"paygate/internal/db"
 	"paygate/internal/db/dbtest"
-	"paygate/internal/id"
 	"paygate/internal/ledger"
 	"paygate/internal/merchant"
 	"paygate/internal/money"
 	"paygate/internal/payment"
+	"paygate/internal/payment/paymenttest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -37,128 +30,32 @@ const (
 	cmbDecline   = "6214830000000000023"
 )
 
-// event is a notification the service enqueued.
-type event struct {
-	Type, URL string
-	Payment   payment.Payment
-}
-
+// bundle is the back end of paymenttest with the short names these tests use.
 type bundle struct {
+	*paymenttest.Env
 	svc    *payment.Service
-	sim    *banksim.Host
 	ledger *ledger.Ledger
 	mch    merchant.Merchant
 	clock  *clock.Fake
-
-	mu         sync.Mutex
-	events     []event
-	failNotify bool // makes the transaction that would notify fail
 }
 
-func (b *bundle) sent() []event {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]event(nil), b.events...)
-}
-
-// setup starts the bank simulator (icbc, cmb) on loopback, connectors, the
-// bank-card channel and a payment service over d.
 func setup(t *testing.T, d *db.DB) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	b := &bundle{clock: clock.NewFake(time.Now())}
-	var (
-		simBanks []banksim.BankConfig
-		zmks     = map[string]hsm.Key{}
-	)
-	for _, name := range []string{"icbc", "cmb"} {
-		k, err := hsm.NewKey(hsm.TDES2, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dl, _ := iso8583.Lookup(name)
-		zmks[name] = k
-		simBanks = append(simBanks, banksim.BankConfig{Name: name, Dialect: dl, Addr: "127.0.0.1:0", ZMK: k, MAC: hsm.AlgX919})
-	}
-	sim, err := banksim.New(ctx, filepath.Join(t.TempDir(), "bank.db"), simBanks, banksim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Stop)
-	b.sim = sim
-
-	ids := id.NewGenerator(nil, nil)
-	b.ledger = ledger.New(d, ids)
-	ms := merchant.NewStore(d, ids)
-	if b.mch, err = ms.Create(ctx, "Demo Shop", "http://127.0.0.1:1/notify", merchant.FeePlan{RateBps: 60, MinMinor: 1}); err != nil {
-		t.Fatal(err)
-	}
-	var routes []bankcard.Route
-	var svc *payment.Service
-	for _, name := range []string{"icbc", "cmb"} {
-		dl, _ := iso8583.Lookup(name)
-		c, err := bank.New(bank.Config{
-			Name: name, Dialect: dl, Addr: sim.Addr(name), AcquirerID: "48020000", MerchantID: "PAYGATE00000001",
-			TerminalID: "PG000001", ZMK: zmks[name], MAC: hsm.AlgX919,
-			RequestTimeout: 300 * time.Millisecond, ReversalRetry: 50 * time.Millisecond, ReversalRetryMax: 200 * time.Millisecond,
-			ReversalGrace: 200 * time.Millisecond,
-		}, d, bank.Options{OnReversedFunc: func(r bank.Reversal) {
-			if err := svc.Reversed(context.Background(), r.ID, r.ClientRef); err != nil {
-				t.Errorf("Reversed: %v", err)
-			}
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Stop)
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if err := c.WaitReady(wctx); err != nil {
-			t.Fatal(err)
-		}
-		cancel()
-		prefix := map[string]string{"icbc": "622202", "cmb": "621483"}[name]
-		routes = append(routes, bankcard.Route{Prefix: prefix, Connector: c})
-	}
-	svc = payment.NewService(d, b.ledger, ms, []channel.Channel{bankcard.New(routes...)}, payment.Options{
-		Clock: b.clock, IDs: ids,
-		Notify: func(ctx context.Context, tx *db.Tx, merchantID, typ, url string, data any) error {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			if b.failNotify {
-				return errors.New("outbox unavailable")
-			}
-			b.events = append(b.events, event{Type: typ, URL: url, Payment: data.(payment.Payment)})
-			return nil
-		},
-	})
-	b.svc = svc
-	return b
+	e := paymenttest.New(t, d)
+	return &bundle{Env: e, svc: e.Service, ledger: e.Ledger, mch: e.Merchant, clock: e.Clock}
 }
 
 func (b *bundle) create(t *testing.T, orderNo string, amount int64) payment.Payment {
 	t.Helper()
-	p, err := b.svc.Create(context.Background(), payment.CreateParams{MerchantID: b.mch.ID, MerchantOrderNo: orderNo,
-		Amount: money.New(amount, money.CNY), Subject: "一杯咖啡 coffee"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return b.Create(t, orderNo, amount, "")
 }
 
 func (b *bundle) bankBalance(t *testing.T, pan string) int64 {
 	t.Helper()
-	v, err := b.sim.Balance(context.Background(), pan, "CNY")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return b.BankBalance(t, pan)
 }
+
+func (b *bundle) sent() []paymenttest.Event { return b.Events() }
 
 // TestPayByCard: a good card pays, with the fee booked and the merchant
 // told; the decline cards show their reasons and let the payer try again
@@ -436,15 +333,11 @@ func TestApprovalNotRecordedIsReversed(t *testing.T) {
 		ctx := context.Background()
 		p := b.create(t, "lost-approval", 7_00)
 		before := b.bankBalance(t, cardOK)
-		b.mu.Lock()
-		b.failNotify = true
-		b.mu.Unlock()
+		b.FailNotify.Store(true)
 		if _, err := b.svc.PayByCard(ctx, p.ID, channel.Card{PAN: cardOK, PIN: "123456"}); err == nil {
 			t.Fatal("PayByCard succeeded though its transaction failed")
 		}
-		b.mu.Lock()
-		b.failNotify = false
-		b.mu.Unlock()
+		b.FailNotify.Store(false)
 		deadline := time.Now().Add(15 * time.Second)
 		for {
 			got, _ := b.svc.Lookup(ctx, p.ID)

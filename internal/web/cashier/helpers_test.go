@@ -8,25 +8,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"paygate/internal/bank"
-	"paygate/internal/bank/hsm"
-	"paygate/internal/bank/iso8583"
 	"paygate/internal/banksim"
-	"paygate/internal/channel"
-	"paygate/internal/channel/bankcard"
 	"paygate/internal/clock"
 	"paygate/internal/db/dbtest"
-	"paygate/internal/id"
-	"paygate/internal/ledger"
 	"paygate/internal/merchant"
-	"paygate/internal/money"
 	"paygate/internal/payment"
+	"paygate/internal/payment/paymenttest"
 	"paygate/internal/web/cashier"
 )
 
@@ -58,6 +50,7 @@ type testBundle struct {
 	clock  *clock.Fake
 	srv    *httptest.Server
 	logBuf *syncBuffer
+	env    *paymenttest.Env
 }
 
 // syncBuffer collects the cashier's log lines.
@@ -80,71 +73,10 @@ func (s *syncBuffer) String() string {
 
 func newTestBundle(t *testing.T) *testBundle {
 	t.Helper()
-	ctx := context.Background()
-	d := dbtest.NewSQLite(t)
-	b := &testBundle{clock: clock.NewFake(time.Now()), logBuf: &syncBuffer{}}
-	var (
-		simBanks []banksim.BankConfig
-		zmks     = map[string]hsm.Key{}
-	)
-	for _, name := range []string{"icbc", "cmb"} {
-		k, err := hsm.NewKey(hsm.TDES2, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dl, _ := iso8583.Lookup(name)
-		zmks[name] = k
-		simBanks = append(simBanks, banksim.BankConfig{Name: name, Dialect: dl, Addr: "127.0.0.1:0", ZMK: k, MAC: hsm.AlgX919})
-	}
-	sim, err := banksim.New(ctx, filepath.Join(t.TempDir(), "bank.db"), simBanks, banksim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Stop)
-	b.sim = sim
-
-	ids := id.NewGenerator(nil, nil)
-	ms := merchant.NewStore(d, ids)
-	if b.mch, err = ms.Create(ctx, "Demo Shop", "http://127.0.0.1:1/notify", merchant.FeePlan{RateBps: 60, MinMinor: 1}); err != nil {
-		t.Fatal(err)
-	}
-	var routes []bankcard.Route
-	var svc *payment.Service
-	for _, name := range []string{"icbc", "cmb"} {
-		dl, _ := iso8583.Lookup(name)
-		c, err := bank.New(bank.Config{
-			Name: name, Dialect: dl, Addr: sim.Addr(name), AcquirerID: "48020000", MerchantID: "PAYGATE00000001",
-			TerminalID: "PG000001", ZMK: zmks[name], MAC: hsm.AlgX919,
-			RequestTimeout: 300 * time.Millisecond, ReversalRetry: 50 * time.Millisecond, ReversalRetryMax: 200 * time.Millisecond,
-		}, d, bank.Options{OnReversedFunc: func(r bank.Reversal) {
-			if err := svc.Reversed(context.Background(), r.ID, r.ClientRef); err != nil {
-				t.Errorf("Reversed: %v", err)
-			}
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Stop)
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if err := c.WaitReady(wctx); err != nil {
-			t.Fatal(err)
-		}
-		cancel()
-		prefix := map[string]string{"icbc": "622202", "cmb": "621483"}[name]
-		routes = append(routes, bankcard.Route{Prefix: prefix, Connector: c})
-	}
-	svc = payment.NewService(d, ledger.New(d, ids), ms, []channel.Channel{bankcard.New(routes...)}, payment.Options{
-		Clock: b.clock, IDs: ids,
-	})
-	b.svc = svc
+	e := paymenttest.New(t, dbtest.NewSQLite(t))
+	b := &testBundle{svc: e.Service, sim: e.Sim, mch: e.Merchant, clock: e.Clock, logBuf: &syncBuffer{}, env: e}
 	h := cashier.New(cashier.Deps{
-		Payments: svc,
+		Payments: e.Service,
 		Logger:   slog.New(slog.NewTextHandler(b.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Clock:    b.clock,
 		Banks:    banks,
@@ -157,12 +89,7 @@ func newTestBundle(t *testing.T) *testBundle {
 // create opens a payment of amount fen with return URL ret ("" for none).
 func (b *testBundle) create(t *testing.T, orderNo string, amount int64, ret string) payment.Payment {
 	t.Helper()
-	p, err := b.svc.Create(context.Background(), payment.CreateParams{MerchantID: b.mch.ID, MerchantOrderNo: orderNo,
-		Amount: money.New(amount, money.CNY), Subject: "一杯咖啡 coffee", ReturnURL: ret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return b.env.Create(t, orderNo, amount, ret)
 }
 
 // response is a finished HTTP exchange.

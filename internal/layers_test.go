@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"paygate/internal/channel": {"paygate/internal/db", "paygate/internal/money"},
 	"paygate/internal/notify":  {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id", "paygate/internal/clock"},
 	"paygate/internal/auth":    {"paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs"},
+	"paygate/internal/mail":    {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id"},
 }
 
 func TestImportRules(t *testing.T) {

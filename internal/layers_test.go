@@ -26,8 +26,8 @@ var allowed = map[string][]string{
 	"paygate/internal/mail":    {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id"},
 	// The wallet learns who owns an address through a function, not by
 	// importing the account package.
-	"paygate/internal/wallet": {"paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs", "paygate/internal/id",
-		"paygate/internal/ledger", "paygate/internal/money"},
+	"paygate/internal/wallet": {"paygate/internal/channel", "paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs",
+		"paygate/internal/id", "paygate/internal/ledger", "paygate/internal/money"},
 }
 
 func TestImportRules(t *testing.T) {

@@ -351,3 +351,7 @@ func (w *Wallet) FundTx(ctx context.Context, tx *db.Tx, accountID, fromLedgerAcc
 		Postings: ledger.Transfer(fromLedgerAccount, Account(accountID, cur), amount)})
 	return err
 }
+
+func ledgerSpec(name string, cur money.Currency, allowNegative bool) ledger.AccountSpec {
+	return ledger.AccountSpec{Name: name, Currency: cur, AllowNegative: allowNegative}
+}

@@ -45,6 +45,11 @@ type Env struct {
 	// FailNotify makes the transaction that would enqueue a notification
 	// fail, to test what happens when recording an outcome fails.
 	FailNotify atomic.Bool
+	// Channel is the bank-card channel over the simulator's banks.
+	Channel *bankcard.Channel
+	// OnReversed, if set, is also told the client reference of every
+	// acknowledged reversal (for requests that are not payment attempts).
+	OnReversed atomic.Pointer[func(clientRef string)]
 
 	mu     sync.Mutex
 	events []Event
@@ -99,6 +104,9 @@ func New(t testing.TB, d *db.DB) *Env {
 			if err := e.Service.Reversed(context.Background(), r.ID, r.ClientRef); err != nil {
 				t.Errorf("Reversed: %v", err)
 			}
+			if f := e.OnReversed.Load(); f != nil {
+				(*f)(r.ClientRef)
+			}
 		}})
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +123,8 @@ func New(t testing.TB, d *db.DB) *Env {
 		}
 		routes = append(routes, bankcard.Route{Prefix: prefixes[name], Connector: c})
 	}
-	e.Service = payment.NewService(d, e.Ledger, ms, []channel.Channel{bankcard.New(routes...)}, payment.Options{
+	e.Channel = bankcard.New(routes...)
+	e.Service = payment.NewService(d, e.Ledger, ms, []channel.Channel{e.Channel}, payment.Options{
 		Clock: e.Clock, IDs: ids,
 		Notify: func(ctx context.Context, tx *db.Tx, merchantID, typ, url string, data any) error {
 			if e.FailNotify.Load() {

@@ -1,0 +1,18 @@
+-- Top-ups of wallet balances from bank cards (internal/wallet): one row
+-- per try, with the same states as a payment attempt.
+CREATE TABLE wallet_topups (
+    id            TEXT PRIMARY KEY,
+    account_id    TEXT    NOT NULL,
+    amount_minor  BIGINT NOT NULL CHECK (amount_minor > 0),
+    currency      TEXT    NOT NULL,
+    bank          TEXT    NOT NULL DEFAULT '',
+    card_masked   TEXT    NOT NULL DEFAULT '',
+    state         TEXT    NOT NULL CHECK (state IN ('sent', 'succeeded', 'declined', 'unknown', 'reversed')),
+    response_code TEXT    NOT NULL DEFAULT '',
+    message       TEXT    NOT NULL DEFAULT '',
+    rrn           TEXT    NOT NULL DEFAULT '',
+    created_at    TIMESTAMPTZ NOT NULL,
+    updated_at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX wallet_topups_account ON wallet_topups (account_id, created_at);
+CREATE INDEX wallet_topups_open ON wallet_topups (state, created_at);

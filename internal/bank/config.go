@@ -42,6 +42,11 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ConnectTimeout bounds dialling and signing on (default 5s).
 	ConnectTimeout time.Duration
+	// WriteTimeout bounds writing one message to the link (default 5s). A
+	// write that stalls longer means the link is dead; it is kept apart
+	// from RequestTimeout so that a short wait for answers does not turn a
+	// briefly full socket buffer into a broken link.
+	WriteTimeout time.Duration
 	// EchoInterval is how long a link may stay idle before an echo test
 	// (0800 70=301) checks it (default 30s).
 	EchoInterval time.Duration
@@ -89,6 +94,7 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.RequestTimeout, defaultRequestTimeout)
 	def(&c.ConnectTimeout, defaultConnectTimeout)
+	def(&c.WriteTimeout, 5*time.Second)
 	def(&c.EchoInterval, defaultEchoInterval)
 	def(&c.ReconnectMin, defaultReconnectMin)
 	def(&c.ReconnectMax, defaultReconnectMax)

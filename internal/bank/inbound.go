@@ -89,7 +89,7 @@ func (c *Connector) bankRequest(s *session, m *iso8583.Message, raw []byte) {
 	}
 	raw, err = wire.Seal(resp, c.cfg.MAC, k.zak)
 	if err == nil {
-		_, err = s.write(raw, c.cfg.RequestTimeout)
+		_, err = s.write(raw, c.cfg.WriteTimeout)
 	}
 	if err != nil {
 		log.Warn("answering bank echo", "err", err)

@@ -155,7 +155,7 @@ func (s *session) send(ctx context.Context, m *iso8583.Message, timeout time.Dur
 	}
 	s.mu.Unlock()
 
-	if n, err := s.write(raw, timeout); err != nil {
+	if n, err := s.write(raw, s.c.cfg.WriteTimeout); err != nil {
 		s.mu.Lock()
 		delete(s.pending, stan)
 		s.mu.Unlock()

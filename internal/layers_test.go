@@ -21,9 +21,10 @@ var allowed = map[string][]string{
 	"paygate/internal/payment": {"paygate/internal/channel", "paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs",
 		"paygate/internal/id", "paygate/internal/ledger", "paygate/internal/merchant", "paygate/internal/money"},
 	"paygate/internal/channel": {"paygate/internal/db", "paygate/internal/money"},
-	"paygate/internal/notify":  {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id", "paygate/internal/clock"},
+	"paygate/internal/notify":  {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id", "paygate/internal/clock", "paygate/internal/jobs"},
+	"paygate/internal/jobs":    {},
 	"paygate/internal/auth":    {"paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs"},
-	"paygate/internal/mail":    {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id"},
+	"paygate/internal/mail":    {"paygate/internal/db", "paygate/internal/errs", "paygate/internal/id", "paygate/internal/jobs"},
 	// The wallet learns who owns an address through a function, not by
 	// importing the account package.
 	"paygate/internal/wallet": {"paygate/internal/channel", "paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs",

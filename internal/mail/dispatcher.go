@@ -2,15 +2,12 @@ package mail
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"log/slog"
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"paygate/internal/db"
+	"paygate/internal/jobs"
 )
 
 // DefaultSchedule returns the delays between attempts: after the first
@@ -52,15 +49,8 @@ type Dispatcher struct {
 	transport Transport
 	log       *slog.Logger
 	opts      Options
-	sem       chan struct{} // one token per session in flight
-	wakeCh    chan struct{}
-	instance  string // prefix of this dispatcher's claim tokens
-	seq       atomic.Uint64
 
-	mu      sync.Mutex
-	started bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // the loop and its deliveries
+	pump *jobs.Pump[claimed] // the loop, the bound and the goroutines
 }
 
 // NewDispatcher returns a Dispatcher that sends the messages stored in d
@@ -81,38 +71,31 @@ func NewDispatcher(d *db.DB, t Transport, opts Options) *Dispatcher {
 	if opts.Lease <= 0 {
 		opts.Lease = 2 * time.Minute
 	}
-	return &Dispatcher{
+	dp := &Dispatcher{
 		store:     &store{db: d, schedule: append([]time.Duration(nil), opts.Schedule...)},
 		transport: t,
 		log:       opts.Logger,
 		opts:      opts,
-		sem:       make(chan struct{}, opts.MaxInFlight),
-		wakeCh:    make(chan struct{}, 1),
-		instance:  rand.Text()[:12],
 	}
+	dp.pump = jobs.New(jobs.Config[claimed]{
+		Name: "emails", Probe: dp.store.probe, Logger: opts.Logger,
+		MaxInFlight: opts.MaxInFlight, PollInterval: opts.PollInterval,
+		Claim: func(ctx context.Context, token string, n int) ([]claimed, error) {
+			return dp.store.claim(ctx, token, n, opts.Lease)
+		},
+		Work: dp.deliver,
+	})
+	return dp
 }
 
 // ErrStarted is returned by [Dispatcher.Start] on a dispatcher that was
 // already started (or stopped).
-var ErrStarted = errors.New("mail: dispatcher already started")
+var ErrStarted = jobs.ErrStarted
 
 // Start checks the database and starts sending in the background until
 // [Dispatcher.Stop] is called or ctx is done. A dispatcher starts once.
 func (d *Dispatcher) Start(ctx context.Context) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.started {
-		return ErrStarted
-	}
-	if err := d.store.probe(ctx); err != nil {
-		return err
-	}
-	d.started = true
-	runCtx, cancel := context.WithCancel(ctx)
-	d.cancel = cancel
-	d.wg.Add(1)
-	go d.run(runCtx)
-	return nil
+	return d.pump.Start(ctx)
 }
 
 // Stop stops the dispatcher and waits for its goroutines. Sessions in
@@ -121,23 +104,14 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 // as sent. Stop is idempotent and may be called on a dispatcher that never
 // started.
 func (d *Dispatcher) Stop() {
-	d.mu.Lock()
-	d.started = true // a stopped dispatcher does not start again
-	if d.cancel != nil {
-		d.cancel()
-	}
-	d.mu.Unlock()
-	d.wg.Wait()
+	d.pump.Stop()
 }
 
 // Wake makes the dispatcher look for due messages now rather than at its
 // next poll. The enqueuer calls it after its transaction commits. It never
 // blocks.
 func (d *Dispatcher) Wake() {
-	select {
-	case d.wakeCh <- struct{}{}:
-	default:
-	}
+	d.pump.Wake()
 }
 
 // DeliverDue claims and sends, in the calling goroutine's time, every
@@ -145,73 +119,7 @@ func (d *Dispatcher) Wake() {
 // or not the dispatcher is started, sharing its bound on sessions in
 // flight; operators' tools and tests use it.
 func (d *Dispatcher) DeliverDue(ctx context.Context) (int, error) {
-	var wg sync.WaitGroup
-	n, err := d.drain(ctx, &wg)
-	wg.Wait()
-	return n, err
-}
-
-// run is the background loop: drain whenever woken or polled.
-func (d *Dispatcher) run(ctx context.Context) {
-	defer d.wg.Done()
-	poll := time.NewTimer(d.opts.PollInterval)
-	defer poll.Stop()
-	for {
-		if _, err := d.drain(ctx, &d.wg); err != nil && ctx.Err() == nil {
-			d.log.ErrorContext(ctx, "claiming emails failed", "err", err)
-		}
-		poll.Reset(d.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.wakeCh:
-		case <-poll.C:
-		}
-	}
-}
-
-// drain claims due messages as session slots free up and starts one
-// goroutine per message, counted in wg, until no more are due. It returns
-// how many it started.
-func (d *Dispatcher) drain(ctx context.Context, wg *sync.WaitGroup) (int, error) {
-	total := 0
-	for {
-		select {
-		case d.sem <- struct{}{}: // wait for one free slot
-		case <-ctx.Done():
-			return total, ctx.Err()
-		}
-		n := 1
-	fill:
-		for n < cap(d.sem) {
-			select {
-			case d.sem <- struct{}{}:
-				n++
-			default:
-				break fill
-			}
-		}
-		token := d.instance + "." + strconv.FormatUint(d.seq.Add(1), 10)
-		cs, err := d.store.claim(ctx, token, n, d.opts.Lease)
-		for range n - len(cs) {
-			<-d.sem
-		}
-		if err != nil {
-			return total, err
-		}
-		for _, c := range cs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-d.sem }()
-				d.deliver(ctx, c)
-			}()
-		}
-		total += len(cs)
-		if len(cs) < n {
-			return total, nil
-		}
-	}
+	return d.pump.DrainNow(ctx)
 }
 
 // recordTimeout bounds the write of an attempt's outcome, which must happen

@@ -9,7 +9,6 @@ import (
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,30 +42,13 @@ type testBundle struct {
 // with a fresh database whose clock is a fake set to t0.
 func engines(t *testing.T, fn func(t *testing.T, b *testBundle)) {
 	t.Helper()
-	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			var dsn string
-			if engine == db.SQLite {
-				dsn = "sqlite:" + filepath.Join(t.TempDir(), "paygate.db")
-			} else {
-				dsn = dbtest.PostgresDSN(t)
-			}
-			b := &testBundle{clock: clock.NewFake(t0)}
-			b.reopen = func(t *testing.T) *db.DB {
-				t.Helper()
-				d, err := db.Open(context.Background(), dsn, db.Options{Clock: b.clock, Synchronous: "NORMAL"})
-				if err != nil {
-					t.Fatalf("open %s: %v", engine, err)
-				}
-				t.Cleanup(func() { d.Close() })
-				return d
-			}
-			b.db = b.reopen(t)
-			b.outbox = mail.NewOutbox(b.db, nil)
-			fn(t, b)
-		})
-	}
+	dbtest.EngineDSNs(t, func(t *testing.T, _ db.Engine, dsn string) {
+		b := &testBundle{clock: clock.NewFake(t0)}
+		b.reopen = func(t *testing.T) *db.DB { return dbtest.Open(t, dsn, db.Options{Clock: b.clock}) }
+		b.db = b.reopen(t)
+		b.outbox = mail.NewOutbox(b.db, nil)
+		fn(t, b)
+	})
 }
 
 // activation is the message most tests send.

@@ -3,18 +3,14 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"paygate/internal/db"
+	"paygate/internal/jobs"
 )
 
 // Signer signs a notification body for the merchant to verify: it returns
@@ -69,21 +65,14 @@ type Options struct {
 // Create it with [NewDispatcher]; run it with [Dispatcher.Start] and
 // [Dispatcher.Stop]. It is safe for concurrent use.
 type Dispatcher struct {
-	store    *store
-	signer   Signer
-	log      *slog.Logger
-	opts     Options
-	client   *http.Client
-	owned    *http.Transport // the default client's transport, closed at Stop
-	sem      chan struct{}   // one token per delivery in flight
-	wakeCh   chan struct{}
-	instance string // prefix of this dispatcher's claim tokens
-	seq      atomic.Uint64
+	store  *store
+	signer Signer
+	log    *slog.Logger
+	opts   Options
+	client *http.Client
+	owned  *http.Transport // the default client's transport, closed at Stop
 
-	mu      sync.Mutex
-	started bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // the loop and its deliveries
+	pump *jobs.Pump[claimed] // the loop, the bound and the goroutines
 }
 
 // NewDispatcher returns a Dispatcher that delivers the events stored in d,
@@ -109,14 +98,11 @@ func NewDispatcher(d *db.DB, signer Signer, opts Options) *Dispatcher {
 	}
 	opts.Lease = max(opts.Lease, opts.Timeout+5*time.Second)
 	dp := &Dispatcher{
-		store:    &store{db: d, schedule: append([]time.Duration(nil), opts.Schedule...)},
-		signer:   signer,
-		log:      opts.Logger,
-		opts:     opts,
-		client:   opts.Client,
-		sem:      make(chan struct{}, opts.MaxInFlight),
-		wakeCh:   make(chan struct{}, 1),
-		instance: rand.Text()[:12],
+		store:  &store{db: d, schedule: append([]time.Duration(nil), opts.Schedule...)},
+		signer: signer,
+		log:    opts.Logger,
+		opts:   opts,
+		client: opts.Client,
 	}
 	if dp.client == nil {
 		dp.owned = newTransport(opts.Timeout, opts.MaxInFlight)
@@ -126,6 +112,14 @@ func NewDispatcher(d *db.DB, signer Signer, opts Options) *Dispatcher {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
+	dp.pump = jobs.New(jobs.Config[claimed]{
+		Name: "notifications", Probe: dp.store.probe, Logger: opts.Logger,
+		MaxInFlight: opts.MaxInFlight, PollInterval: opts.PollInterval,
+		Claim: func(ctx context.Context, token string, n int) ([]claimed, error) {
+			return dp.store.claim(ctx, token, n, opts.Lease)
+		},
+		Work: dp.deliver,
+	})
 	return dp
 }
 
@@ -147,25 +141,12 @@ func newTransport(timeout time.Duration, conns int) *http.Transport {
 
 // ErrStarted is returned by [Dispatcher.Start] on a dispatcher that was
 // already started.
-var ErrStarted = errors.New("notify: dispatcher already started")
+var ErrStarted = jobs.ErrStarted
 
 // Start checks the database and starts delivering in the background until
 // [Dispatcher.Stop] is called or ctx is done. A dispatcher starts once.
 func (d *Dispatcher) Start(ctx context.Context) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.started {
-		return ErrStarted
-	}
-	if err := d.store.probe(ctx); err != nil {
-		return err
-	}
-	d.started = true
-	runCtx, cancel := context.WithCancel(ctx)
-	d.cancel = cancel
-	d.wg.Add(1)
-	go d.run(runCtx)
-	return nil
+	return d.pump.Start(ctx)
 }
 
 // Stop stops the dispatcher and waits for its goroutines. Attempts in
@@ -173,13 +154,7 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 // counting an attempt; an answer that already arrived is recorded. Stop is
 // idempotent and may be called on a dispatcher that never started.
 func (d *Dispatcher) Stop() {
-	d.mu.Lock()
-	d.started = true // a stopped dispatcher does not start again
-	if d.cancel != nil {
-		d.cancel()
-	}
-	d.mu.Unlock()
-	d.wg.Wait()
+	d.pump.Stop()
 	if d.owned != nil {
 		d.owned.CloseIdleConnections()
 	}
@@ -188,10 +163,7 @@ func (d *Dispatcher) Stop() {
 // Wake makes the dispatcher look for due events now rather than at its next
 // poll. The enqueuer calls it after its transaction commits. It never blocks.
 func (d *Dispatcher) Wake() {
-	select {
-	case d.wakeCh <- struct{}{}:
-	default:
-	}
+	d.pump.Wake()
 }
 
 // DeliverDue claims and delivers, in the calling goroutine's time, every
@@ -199,73 +171,7 @@ func (d *Dispatcher) Wake() {
 // not the dispatcher is started, sharing its bound on deliveries in flight;
 // operators' tools and tests use it.
 func (d *Dispatcher) DeliverDue(ctx context.Context) (int, error) {
-	var wg sync.WaitGroup
-	n, err := d.drain(ctx, &wg)
-	wg.Wait()
-	return n, err
-}
-
-// run is the background loop: drain whenever woken or polled.
-func (d *Dispatcher) run(ctx context.Context) {
-	defer d.wg.Done()
-	poll := time.NewTimer(d.opts.PollInterval)
-	defer poll.Stop()
-	for {
-		if _, err := d.drain(ctx, &d.wg); err != nil && ctx.Err() == nil {
-			d.log.ErrorContext(ctx, "claiming notifications failed", "err", err)
-		}
-		poll.Reset(d.opts.PollInterval)
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.wakeCh:
-		case <-poll.C:
-		}
-	}
-}
-
-// drain claims due events as delivery slots free up and starts one
-// goroutine per event, counted in wg, until no more are due. It returns how
-// many it started.
-func (d *Dispatcher) drain(ctx context.Context, wg *sync.WaitGroup) (int, error) {
-	total := 0
-	for {
-		select {
-		case d.sem <- struct{}{}: // wait for one free slot
-		case <-ctx.Done():
-			return total, ctx.Err()
-		}
-		n := 1
-	fill:
-		for n < cap(d.sem) {
-			select {
-			case d.sem <- struct{}{}:
-				n++
-			default:
-				break fill
-			}
-		}
-		token := d.instance + "." + strconv.FormatUint(d.seq.Add(1), 10)
-		cs, err := d.store.claim(ctx, token, n, d.opts.Lease)
-		for range n - len(cs) {
-			<-d.sem
-		}
-		if err != nil {
-			return total, err
-		}
-		for _, c := range cs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-d.sem }()
-				d.deliver(ctx, c)
-			}()
-		}
-		total += len(cs)
-		if len(cs) < n {
-			return total, nil
-		}
-	}
+	return d.pump.DrainNow(ctx)
 }
 
 // recordTimeout bounds the write of an attempt's outcome, which must happen

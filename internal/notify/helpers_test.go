@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -41,30 +40,13 @@ type testBundle struct {
 // a fresh database whose clock is a fake set to t0.
 func engines(t *testing.T, fn func(t *testing.T, b *testBundle)) {
 	t.Helper()
-	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
-		t.Run(string(engine), func(t *testing.T) {
-			t.Parallel()
-			var dsn string
-			if engine == db.SQLite {
-				dsn = "sqlite:" + filepath.Join(t.TempDir(), "paygate.db")
-			} else {
-				dsn = dbtest.PostgresDSN(t)
-			}
-			b := &testBundle{clock: clock.NewFake(t0)}
-			b.reopen = func(t *testing.T) *db.DB {
-				t.Helper()
-				d, err := db.Open(context.Background(), dsn, db.Options{Clock: b.clock, Synchronous: "NORMAL"})
-				if err != nil {
-					t.Fatalf("open %s: %v", engine, err)
-				}
-				t.Cleanup(func() { d.Close() })
-				return d
-			}
-			b.db = b.reopen(t)
-			b.outbox = notify.NewOutbox(b.db, nil)
-			fn(t, b)
-		})
-	}
+	dbtest.EngineDSNs(t, func(t *testing.T, _ db.Engine, dsn string) {
+		b := &testBundle{clock: clock.NewFake(t0)}
+		b.reopen = func(t *testing.T) *db.DB { return dbtest.Open(t, dsn, db.Options{Clock: b.clock}) }
+		b.db = b.reopen(t)
+		b.outbox = notify.NewOutbox(b.db, nil)
+		fn(t, b)
+	})
 }
 
 // paymentData is the object the test events carry.

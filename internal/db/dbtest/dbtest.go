@@ -127,3 +127,36 @@ func Unavailable(t testing.TB, what string, why error) {
 	fmt.Fprintln(os.Stderr, "dbtest: "+msg)
 	t.Skip(msg)
 }
+
+// EngineDSNs runs fn once per engine, as the parallel subtests "sqlite" and
+// "postgres", each with the DSN of a fresh, empty database, for tests that
+// open it themselves — with their own clock, or several times, as several
+// processes or a restart would.
+func EngineDSNs(t *testing.T, fn func(t *testing.T, engine db.Engine, dsn string)) {
+	t.Helper()
+	for _, engine := range []db.Engine{db.SQLite, db.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
+			dsn := "sqlite:" + filepath.Join(t.TempDir(), "paygate.db")
+			if engine == db.Postgres {
+				dsn = PostgresDSN(t)
+			}
+			fn(t, engine, dsn)
+		})
+	}
+}
+
+// Open opens (and migrates) dsn with opts, closing it when t ends. SQLite
+// runs with synchronous=NORMAL unless opts says otherwise.
+func Open(t testing.TB, dsn string, opts db.Options) *db.DB {
+	t.Helper()
+	if opts.Synchronous == "" {
+		opts.Synchronous = "NORMAL"
+	}
+	d, err := db.Open(context.Background(), dsn, opts)
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}

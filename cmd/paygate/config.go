@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 	"github.com/spf13/pflag"
@@ -31,6 +32,26 @@ type Config struct {
 	LogLevel string `env:"LOG_LEVEL" envDefault:"info"`
 	// LogFormat is text or json.
 	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
+
+	// SMTP delivers the gateway's email (activation, password reset,
+	// pay-to-email invitations). With no host, email waits in the outbox
+	// (and shows in the demo's mailbox) until a server is configured.
+	SMTPHost     string `env:"SMTP_HOST"`
+	SMTPPort     int    `env:"SMTP_PORT" envDefault:"587"`
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword string `env:"SMTP_PASSWORD"`
+	SMTPFrom     string `env:"SMTP_FROM" envDefault:"paygate <no-reply@paygate.localhost>"`
+	// SMTPTLS is mandatory (STARTTLS or fail), opportunistic or none.
+	SMTPTLS string `env:"SMTP_TLS" envDefault:"mandatory"`
+
+	// AccountPayLimit and AccountDayLimit cap payments from an account
+	// balance, per payment and per account per day (China time), in yuan;
+	// 0 means no limit.
+	AccountPayLimit string `env:"ACCOUNT_PAY_LIMIT" envDefault:"50000.00"`
+	AccountDayLimit string `env:"ACCOUNT_DAY_LIMIT" envDefault:"200000.00"`
+	// ClaimPeriod is how long money paid to an email with no account waits
+	// to be claimed before it returns to the sender.
+	ClaimPeriod time.Duration `env:"CLAIM_PERIOD" envDefault:"720h"`
 }
 
 // loadConfig reads the environment into a Config, to be overridden by flags.
@@ -92,6 +113,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("data_dir", c.DataDir),
 		slog.String("addr", c.Addr),
 		slog.String("log_level", c.LogLevel),
+		slog.String("smtp_host", c.SMTPHost),
 	)
 }
 

@@ -34,6 +34,7 @@ func (a *app) demoCommand() *cobra.Command {
 }
 
 func (a *app) demo(ctx context.Context, flags *bankFlags, shopAddr string) error {
+	a.demoMailbox = true
 	sim, banks, err := a.startBankSim(ctx, flags, banksim.Faults{}, true)
 	if err != nil {
 		return err

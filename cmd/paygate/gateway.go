@@ -4,25 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"paygate/internal/account"
 	"paygate/internal/auth"
 	"paygate/internal/bank"
 	"paygate/internal/bank/iso8583"
 	"paygate/internal/channel"
+	"paygate/internal/channel/balance"
 	"paygate/internal/channel/bankcard"
 	"paygate/internal/clock"
 	"paygate/internal/db"
 	"paygate/internal/id"
 	"paygate/internal/ledger"
+	"paygate/internal/mail"
 	"paygate/internal/merchant"
 	"paygate/internal/notify"
 	"paygate/internal/payment"
+	"paygate/internal/wallet"
 	"paygate/internal/web"
+	"paygate/internal/web/accountweb"
 	"paygate/internal/web/api"
 	"paygate/internal/web/apidoc"
 	"paygate/internal/web/cashier"
@@ -55,8 +62,18 @@ type gateway struct {
 	dispatcher *notify.Dispatcher
 	connectors []*bank.Connector
 	nonces     *auth.NonceStore
-	handler    http.Handler
-	publicURL  string
+	card       *bankcard.Channel
+
+	// The account side (accounts.go).
+	mail     *mail.Outbox
+	mailer   *mail.Dispatcher // nil when no SMTP server is configured
+	accounts *account.Service
+	sessions *account.SessionStore
+	wallet   *wallet.Wallet
+
+	handler   http.Handler
+	publicURL string
+	log       *slog.Logger
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc
@@ -74,7 +91,7 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 	if _, err := url.Parse(publicURL); err != nil {
 		return nil, usageError("public URL %q: %w", publicURL, err)
 	}
-	g := &gateway{db: d, ids: id.NewGenerator(nil, nil), publicURL: publicURL}
+	g := &gateway{db: d, ids: id.NewGenerator(nil, nil), publicURL: publicURL, log: a.log}
 	g.ledger = ledger.New(d, g.ids)
 	g.merchants = merchant.NewStore(d, g.ids)
 	var err error
@@ -83,6 +100,27 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 	}
 	g.outbox = notify.NewOutbox(d, g.ids)
 	g.dispatcher = notify.NewDispatcher(d, g.keys, notify.Options{Logger: a.log})
+
+	limits, err := a.cfg.accountLimits()
+	if err != nil {
+		return nil, err
+	}
+	g.mail = mail.NewOutbox(d, g.ids)
+	if cfg, ok := a.cfg.mailConfig(); ok {
+		sender, err := mail.NewSender(cfg)
+		if err != nil {
+			return nil, usageError("SMTP: %w", err)
+		}
+		g.mailer = mail.NewDispatcher(d, sender, mail.Options{Logger: a.log})
+	}
+	g.wallet = wallet.New(d, g.ledger, findAccount, wallet.Options{Logger: a.log, IDs: g.ids, ClaimPeriod: a.cfg.ClaimPeriod,
+		Invite: inviter(g.mail, publicURL)})
+	g.accounts = account.NewService(d, outboxMailer{g.mail}, account.Options{BaseURL: publicURL, Logger: a.log, IDs: g.ids,
+		OnActivate: func(ctx context.Context, tx *db.Tx, acct account.Account) error {
+			_, err := g.wallet.ClaimAllTx(ctx, tx, acct.ID, acct.Email)
+			return err
+		}})
+	g.sessions = account.NewSessionStore(d, clock.System{})
 
 	var routes []bankcard.Route
 	var banks []cashier.BankOption
@@ -95,15 +133,10 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 		if err != nil {
 			return nil, err
 		}
-		var svc **payment.Service = &g.payments
 		c, err := bank.New(bank.Config{
 			Name: b.name, Dialect: dialect, Addr: *flags.addrs[b.name], ZMK: zmk, MAC: b.mac,
 			AcquirerID: demoAcquirerID, MerchantID: demoMerchantID, TerminalID: demoTerminalID,
-		}, d, bank.Options{Logger: a.log, IDs: g.ids, OnReversedFunc: func(r bank.Reversal) {
-			if err := (*svc).Reversed(context.Background(), r.ID, r.ClientRef); err != nil {
-				a.log.Error("recording a reversal", "reversal_id", r.ID, "err", err)
-			}
-		}})
+		}, d, bank.Options{Logger: a.log, IDs: g.ids, OnReversedFunc: g.reversed})
 		if err != nil {
 			return nil, usageError("bank %s: %w", b.name, err)
 		}
@@ -115,8 +148,9 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 			banks = append(banks, cashier.BankOption{Code: b.name, NameZH: n[0], NameEN: n[1], Prefixes: cardPrefixes[b.name]})
 		}
 	}
+	g.card = bankcard.New(routes...)
 	var apiSrv *api.API
-	g.payments = payment.NewService(d, g.ledger, g.merchants, []channel.Channel{bankcard.New(routes...)}, payment.Options{
+	g.payments = payment.NewService(d, g.ledger, g.merchants, []channel.Channel{g.card, balance.New(g.wallet, limits)}, payment.Options{
 		Logger: a.log, IDs: g.ids,
 		Notify: func(ctx context.Context, tx *db.Tx, merchantID, eventType, url string, data any) error {
 			if p, ok := data.(payment.Payment); ok {
@@ -134,10 +168,38 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 		CashierURL: func(id string) string { return publicURL + "/pay/" + id },
 	})
 	cash := cashier.New(cashier.Deps{Payments: g.payments, Logger: a.log, Banks: banks,
-		ReturnURLFunc: g.returnURL})
-	g.handler = web.NewHandler(web.Deps{Logger: a.log, DB: d, Engine: string(d.Engine()), Version: version(),
-		Mount: []func(*http.ServeMux){apiSrv.Routes, apidoc.Routes, func(mux *http.ServeMux) { mux.Handle("/pay/", cash) }}})
+		ReturnURLFunc: g.returnURL, Authenticate: func(ctx context.Context, email, password string) (string, error) {
+			acct, err := g.accounts.Login(ctx, email, password)
+			return acct.ID, err
+		}})
+	pages := accountweb.New(accountweb.Deps{Accounts: g.accounts, Wallet: walletPages{w: g.wallet, l: g.ledger, card: g.card},
+		Sessions: account.NewSessionManager(g.sessions, strings.HasPrefix(publicURL, "https://")), Logger: a.log})
+	mounts := []func(*http.ServeMux){apiSrv.Routes, apidoc.Routes, func(mux *http.ServeMux) {
+		mux.Handle("/pay/", cash)
+		mux.Handle("/account/", pages)
+	}}
+	if a.demoMailbox {
+		mounts = append(mounts, func(mux *http.ServeMux) {
+			mux.Handle("/mailbox", mail.MailboxHandler(g.mail, a.log))
+			mux.Handle("/mailbox/", mail.MailboxHandler(g.mail, a.log))
+		})
+	}
+	g.handler = web.NewHandler(web.Deps{Logger: a.log, DB: d, Engine: string(d.Engine()), Version: version(), Mount: mounts})
 	return g, nil
+}
+
+// reversed routes a bank's acknowledged reversal to what the request was
+// for, by its client reference: a wallet top-up or withdrawal, else a
+// payment attempt.
+func (g *gateway) reversed(r bank.Reversal) {
+	ctx := context.Background()
+	handled, err := g.wallet.Reversed(ctx, r.ClientRef)
+	if !handled && err == nil {
+		err = g.payments.Reversed(ctx, r.ID, r.ClientRef)
+	}
+	if err != nil {
+		g.log.Error("recording a reversal", "reversal_id", r.ID, "client_ref", r.ClientRef, "err", err)
+	}
 }
 
 // returnURL is the shop's return_url with the payment's signed parameters.
@@ -172,6 +234,11 @@ func (g *gateway) start(ctx context.Context, a *app) error {
 	if err := g.dispatcher.Start(ctx); err != nil && !errors.Is(err, notify.ErrStarted) {
 		return err
 	}
+	if g.mailer != nil {
+		if err := g.mailer.Start(ctx); err != nil && !errors.Is(err, mail.ErrStarted) {
+			return err
+		}
+	}
 	g.wg.Go(func() {
 		tick := time.NewTicker(5 * time.Second)
 		defer tick.Stop()
@@ -190,6 +257,15 @@ func (g *gateway) start(ctx context.Context, a *app) error {
 			if _, err := g.nonces.Prune(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("pruning nonces", "err", err)
 			}
+			if err := g.wallet.ResolveOpen(ctx, g.card); err != nil && ctx.Err() == nil {
+				a.log.Error("resolving open top-ups and withdrawals", "err", err)
+			}
+			if _, err := g.wallet.ReturnExpired(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("returning expired claims", "err", err)
+			}
+			if _, err := g.sessions.Prune(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("pruning sessions", "err", err)
+			}
 		}
 	})
 	return nil
@@ -203,6 +279,9 @@ func (g *gateway) stop() {
 		}
 		g.wg.Wait()
 		g.dispatcher.Stop()
+		if g.mailer != nil {
+			g.mailer.Stop()
+		}
 		for _, c := range g.connectors {
 			c.Stop()
 		}

@@ -42,6 +42,9 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	// demoMailbox mounts the demo mailbox at /mailbox: every email sent,
+	// to anyone who asks. Only `paygate demo` sets it.
+	demoMailbox bool
 }
 
 // run is the whole program, callable from tests: it parses args, runs one

@@ -14,17 +14,24 @@ import (
 // ("https://shop.example") are let through; deny answers refusals (nil: a
 // plain 403 with [ErrCrossOrigin]'s message).
 //
-// Why no CSRF token: a forged request is one a victim's browser sends to us
+// What it stops: a forged request is one a victim's browser sends to us
 // from another site, carrying the victim's cookie. Every browser in use
 // sends Sec-Fetch-Site (since 2023) or at least Origin on such a POST, and
 // neither can be set by page script, so the check recognises every
 // cross-site form post or fetch; requests with neither header come from
 // non-browser clients, which hold no victim's cookie. The session cookie is
-// SameSite=Lax as a second, independent layer: browsers do not attach it to
-// cross-site POSTs at all. Tokens would add nothing but state and failure
-// modes (expired forms, back buttons). This holds for same-origin form
-// posts, which is all the portal, cashier and console pages send; it needs
-// HTTPS in production (Secure cookies) and that GET handlers change nothing.
+// SameSite=Lax, a further layer: browsers do not attach it to cross-site
+// POSTs at all. This needs HTTPS in production (Secure cookies) and that
+// GET handlers change nothing.
+//
+// It is not the only layer where a session holds money: the account pages
+// (web/accountweb) also use a synchronizer token, a random value kept in
+// the session, sent in a hidden field of every form and compared in
+// constant time, so that a form works only with the session that made it —
+// a defence that does not depend on browsers' headers, and that ties a
+// form to its session (another account's cookie with this form is
+// refused). The price is an occasional "form expired" page after a
+// session ends, which those pages explain.
 func NewCSRF(trustedOrigins []string, deny http.Handler) (func(http.Handler) http.Handler, error) {
 	p := http.NewCrossOriginProtection()
 	for _, o := range trustedOrigins {

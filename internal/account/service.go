@@ -413,6 +413,18 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 	return x.Account, nil
 }
 
+// GetTx returns an account inside tx. Errors: [ErrNotFound].
+func GetTx(ctx context.Context, tx *db.Tx, id string) (Account, error) {
+	x, err := scanAccount(tx.QueryRow(ctx, selectAccount+` WHERE id = ?`, id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Account{}, ErrNotFound
+	case err != nil:
+		return Account{}, fmt.Errorf("get account %s: %w", id, err)
+	}
+	return x.Account, nil
+}
+
 // ActiveByEmailTx returns the active (or temporarily locked) account of an
 // address inside tx, for the wallet's recipient look-up. Errors:
 // [ErrInvalidEmail], [ErrNotFound] (no account, or only a pending one).

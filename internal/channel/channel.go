@@ -51,6 +51,9 @@ type Charge struct {
 	AttemptID string
 	Amount    money.Amount
 	Card      Card
+	// Payer is the paying account's id, for channels that take money from
+	// an account balance.
+	Payer string
 }
 
 // Status is the outcome of a charge.
@@ -77,6 +80,9 @@ type Result struct {
 	RRN              string
 	AuthCode         string
 	ReversalID       string // set when an unknown charge is being reversed
+	// Source is the ledger account the money comes from; "" means the
+	// provider's clearing account, bank:<Provider>:clearing:<currency>.
+	Source string
 }
 
 // Channel takes payments by one method.
@@ -87,6 +93,24 @@ type Channel interface {
 	// (nothing to resolve); an Unknown result means it might have.
 	Charge(ctx context.Context, c Charge) (Result, error)
 }
+
+// InBooks is an optional capability of a channel whose money is already in
+// the gateway's books (the account balance; later prepaid cards): its
+// charge is made inside the transaction that records the payment, so it is
+// approved or refused with the payment and can never end unknown. Such a
+// channel's Charge is not used.
+type InBooks interface {
+	// ChargeTx checks and counts the charge within tx and returns an
+	// approved Result naming the ledger account to take the money from
+	// (Result.Source); the caller's ledger entry moves it, and the
+	// account's no-negative rule refuses what the balance cannot cover. An
+	// error refuses the charge; the caller rolls tx back.
+	ChargeTx(ctx context.Context, tx *db.Tx, c Charge) (Result, error)
+}
+
+// ErrInBooks is what an [InBooks] channel's Charge returns: its charges are
+// only made inside a transaction.
+var ErrInBooks = errors.New("channel: this channel charges only inside the payment's transaction (ChargeTx)")
 
 // Resolution is what became of a charge whose outcome was not recorded.
 type Resolution int
@@ -119,3 +143,22 @@ type Confirmer interface {
 // provider is already reversing it, so the attempt must be treated as
 // unknown.
 var ErrNotConfirmable = errors.New("channel: approval can no longer be confirmed; it is being reversed")
+
+// Payout asks a channel to pay money to a card (withdrawals from a balance;
+// later merchant payouts).
+type Payout struct {
+	// AttemptID is the caller's reference for this payout: the provider
+	// carries it, and [Resolver] and [Confirmer] find the payout by it.
+	AttemptID string
+	Amount    money.Amount
+	Card      Card // no PIN is needed to receive money
+}
+
+// Payouter is an optional capability of a channel that can credit a card.
+// Its outcomes and their rules are those of a charge: an error means
+// nothing reached the provider; Unknown means the provider may have paid
+// and the channel has started reversing it; an approval is held until
+// confirmed ([Confirmer]) in the transaction that records it.
+type Payouter interface {
+	Payout(ctx context.Context, p Payout) (Result, error)
+}

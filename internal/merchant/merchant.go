@@ -105,9 +105,21 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Name, m.NotifyURL, fees.RateBps, fees.Fix
 
 // Get returns a merchant. Errors: [ErrNotFound].
 func (s *Store) Get(ctx context.Context, merchantID string) (Merchant, error) {
+	return get(s.db.QueryRow(ctx, selectMerchant, merchantID), merchantID)
+}
+
+// GetTx is Get within tx: code inside a transaction must not wait for a
+// second connection from the pool, which transactions waiting on its locks
+// may all be holding.
+func (s *Store) GetTx(ctx context.Context, tx *db.Tx, merchantID string) (Merchant, error) {
+	return get(tx.QueryRow(ctx, selectMerchant, merchantID), merchantID)
+}
+
+const selectMerchant = `SELECT id, name, notify_url, fee_rate_bps, fee_fixed_minor, fee_min_minor, created_at FROM merchants WHERE id = ?`
+
+func get(row interface{ Scan(...any) error }, merchantID string) (Merchant, error) {
 	var m Merchant
-	err := s.db.QueryRow(ctx, `SELECT id, name, notify_url, fee_rate_bps, fee_fixed_minor, fee_min_minor, created_at
-FROM merchants WHERE id = ?`, merchantID).Scan(&m.ID, &m.Name, &m.NotifyURL, &m.Fees.RateBps, &m.Fees.FixedMinor, &m.Fees.MinMinor, &m.CreatedAt)
+	err := row.Scan(&m.ID, &m.Name, &m.NotifyURL, &m.Fees.RateBps, &m.Fees.FixedMinor, &m.Fees.MinMinor, &m.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Merchant{}, ErrNotFound
 	}

@@ -33,42 +33,14 @@ func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.
 		return PayResult{}, ErrMethodNotAllowed
 	}
 	// 1. Claim the payment for one attempt.
-	var (
-		p   Payment
-		att Attempt
-	)
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		if p, err = lockPayment(ctx, tx, paymentID); err != nil {
-			return notFound(err)
-		}
-		switch {
-		case p.Status == Processing:
-			return ErrAttemptInProgress
-		case p.Status != Created:
-			return ErrNotPayable
-		case !s.opts.Clock.Now().Before(p.ExpiresAt):
-			return ErrExpired
-		case !slices.Contains(p.Methods, method):
-			return ErrMethodNotAllowed
-		}
-		now := tx.Now()
-		att = Attempt{ID: s.opts.IDs.New(id.PrefixAttempt), PaymentID: p.ID, Channel: method, CardMasked: card.Masked(),
-			State: AttemptSent, CreatedAt: now}
-		if bc, ok := ch.(interface{ Bank(string) string }); ok {
-			att.Bank = bc.Bank(card.PAN)
-		}
-		if _, err := tx.Exec(ctx, insertAttempt, att.ID, p.ID, att.Channel, att.Bank, att.CardMasked, now, now); err != nil {
-			return err
-		}
-		res, err := tx.Exec(ctx, `UPDATE payments SET status = 'processing', updated_at = ? WHERE id = ? AND status = 'created'`, now, p.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrAttemptInProgress
-		}
-		return nil
+	var p Payment
+	att := Attempt{Channel: method, CardMasked: card.Masked()}
+	if bc, ok := ch.(interface{ Bank(string) string }); ok {
+		att.Bank = bc.Bank(card.PAN)
+	}
+	err := s.db.InTx(ctx, func(tx *db.Tx) (err error) {
+		p, err = s.claimTx(ctx, tx, paymentID, &att)
+		return err
 	})
 	if err != nil {
 		return PayResult{}, err
@@ -111,6 +83,40 @@ func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.
 		}
 	}
 	return PayResult{Payment: p, Attempt: att}, nil
+}
+
+// claimTx locks the payment for one attempt by att.Channel within tx: it
+// checks that the payment can be paid that way now, records att (filling
+// its id, state and time) and moves the payment to processing.
+func (s *Service) claimTx(ctx context.Context, tx *db.Tx, paymentID string, att *Attempt) (Payment, error) {
+	p, err := lockPayment(ctx, tx, paymentID)
+	if err != nil {
+		return Payment{}, notFound(err)
+	}
+	switch {
+	case p.Status == Processing:
+		return Payment{}, ErrAttemptInProgress
+	case p.Status != Created:
+		return Payment{}, ErrNotPayable
+	case !s.opts.Clock.Now().Before(p.ExpiresAt):
+		return Payment{}, ErrExpired
+	case !slices.Contains(p.Methods, att.Channel):
+		return Payment{}, ErrMethodNotAllowed
+	}
+	now := tx.Now()
+	att.ID, att.PaymentID, att.State, att.CreatedAt = s.opts.IDs.New(id.PrefixAttempt), p.ID, AttemptSent, now
+	if _, err := tx.Exec(ctx, insertAttempt, att.ID, p.ID, att.Channel, att.Bank, att.CardMasked, att.PayerAccount, now, now); err != nil {
+		return Payment{}, err
+	}
+	res, err := tx.Exec(ctx, `UPDATE payments SET status = 'processing', updated_at = ? WHERE id = ? AND status = 'created'`, now, p.ID)
+	if err != nil {
+		return Payment{}, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return Payment{}, ErrAttemptInProgress
+	}
+	p.Status = Processing
+	return p, nil
 }
 
 func safeMessage(err error) string {
@@ -161,12 +167,13 @@ func (s *Service) record(ctx context.Context, tx *db.Tx, p Payment, att Attempt,
 	case AttemptUnknown:
 		return nil // stays processing until the reversal is acknowledged
 	}
-	return s.succeed(ctx, tx, p, res.Provider)
+	return s.succeed(ctx, tx, p, res)
 }
 
-// succeed marks p paid, books it and tells the merchant.
-func (s *Service) succeed(ctx context.Context, tx *db.Tx, p Payment, bank string) error {
-	m, err := s.merchants.Get(ctx, p.MerchantID)
+// succeed marks p paid, books it (from the channel's source account, by
+// default the bank's clearing account) and tells the merchant.
+func (s *Service) succeed(ctx context.Context, tx *db.Tx, p Payment, res channel.Result) error {
+	m, err := s.merchants.GetTx(ctx, tx, p.MerchantID)
 	if err != nil {
 		return err
 	}
@@ -175,23 +182,24 @@ func (s *Service) succeed(ctx context.Context, tx *db.Tx, p Payment, bank string
 		return err
 	}
 	now := tx.Now()
-	res, err := tx.Exec(ctx, `UPDATE payments SET status = 'succeeded', paid_at = ?, fee_minor = ?, updated_at = ?
+	upd, err := tx.Exec(ctx, `UPDATE payments SET status = 'succeeded', paid_at = ?, fee_minor = ?, updated_at = ?
 WHERE id = ? AND status = 'processing'`, now, fee.Minor(), now, p.ID)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if n, _ := upd.RowsAffected(); n != 1 {
 		return fmt.Errorf("payment %s: %w", p.ID, ErrNotPayable) // never succeed twice
 	}
 	cur := p.Amount.Currency()
-	clearing := fmt.Sprintf("bank:%s:clearing:%s", bank, cur)
 	pending := fmt.Sprintf("merchant:%s:pending:%s", p.MerchantID, cur)
 	fees := "income:fees:" + string(cur)
-	for _, spec := range []ledger.AccountSpec{
-		{Name: clearing, Currency: cur, AllowNegative: true},
-		{Name: pending, Currency: cur},
-		{Name: fees, Currency: cur},
-	} {
+	specs := []ledger.AccountSpec{{Name: pending, Currency: cur}, {Name: fees, Currency: cur}}
+	source := res.Source
+	if source == "" {
+		source = fmt.Sprintf("bank:%s:clearing:%s", res.Provider, cur)
+		specs = append(specs, ledger.AccountSpec{Name: source, Currency: cur, AllowNegative: true})
+	}
+	for _, spec := range specs {
 		if _, err := s.ledger.OpenAccount(ctx, tx, spec); err != nil {
 			return err
 		}
@@ -200,7 +208,7 @@ WHERE id = ? AND status = 'processing'`, now, fee.Minor(), now, p.ID)
 	if err != nil {
 		return err
 	}
-	postings := []ledger.Posting{{Account: clearing, Amount: money.New(-p.Amount.Minor(), cur)}, {Account: pending, Amount: net}}
+	postings := []ledger.Posting{{Account: source, Amount: money.New(-p.Amount.Minor(), cur)}, {Account: pending, Amount: net}}
 	if !fee.IsZero() {
 		postings = append(postings, ledger.Posting{Account: fees, Amount: fee})
 	}

@@ -75,6 +75,7 @@ type Attempt struct {
 	Channel      string
 	Bank         string
 	CardMasked   string
+	PayerAccount string // the paying account, for payments from a balance
 	State        AttemptState
 	ResponseCode string
 	Message      string
@@ -86,12 +87,13 @@ type Attempt struct {
 
 // Errors, with their stable API codes.
 var (
-	ErrNotFound          = errs.E(errs.NotFound, "payment_not_found", "No such payment.")
-	ErrInvalid           = errs.E(errs.Invalid, "payment_invalid", "The payment request is invalid.")
-	ErrDuplicateOrder    = errs.E(errs.Conflict, "merchant_order_no_exists", "A payment with this merchant_order_no already exists.")
-	ErrNotPayable        = errs.E(errs.Conflict, "payment_not_payable", "The payment cannot be paid in its current state.")
-	ErrExpired           = errs.E(errs.Conflict, "payment_expired", "The payment has expired.")
-	ErrNotClosable       = errs.E(errs.Conflict, "payment_not_closable", "Only an unpaid payment with no attempt in flight can be closed.")
-	ErrMethodNotAllowed  = errs.E(errs.Unprocessable, "payment_method_not_allowed", "The merchant does not accept this payment method for this payment.")
-	ErrAttemptInProgress = errs.E(errs.Conflict, "attempt_in_progress", "An earlier attempt is still being resolved.")
+	ErrNotFound            = errs.E(errs.NotFound, "payment_not_found", "No such payment.")
+	ErrInvalid             = errs.E(errs.Invalid, "payment_invalid", "The payment request is invalid.")
+	ErrDuplicateOrder      = errs.E(errs.Conflict, "merchant_order_no_exists", "A payment with this merchant_order_no already exists.")
+	ErrNotPayable          = errs.E(errs.Conflict, "payment_not_payable", "The payment cannot be paid in its current state.")
+	ErrExpired             = errs.E(errs.Conflict, "payment_expired", "The payment has expired.")
+	ErrNotClosable         = errs.E(errs.Conflict, "payment_not_closable", "Only an unpaid payment with no attempt in flight can be closed.")
+	ErrMethodNotAllowed    = errs.E(errs.Unprocessable, "payment_method_not_allowed", "The merchant does not accept this payment method for this payment.")
+	ErrInsufficientBalance = errs.E(errs.Unprocessable, "account_insufficient_balance", "The account balance is not enough for this payment.")
+	ErrAttemptInProgress   = errs.E(errs.Conflict, "attempt_in_progress", "An earlier attempt is still being resolved.")
 )

@@ -200,7 +200,7 @@ func (s *Service) Attempts(ctx context.Context, paymentID string) ([]Attempt, er
 	var out []Attempt
 	for rows.Next() {
 		var a Attempt
-		if err := rows.Scan(&a.ID, &a.PaymentID, &a.Channel, &a.Bank, &a.CardMasked, &a.State, &a.ResponseCode,
+		if err := rows.Scan(&a.ID, &a.PaymentID, &a.Channel, &a.Bank, &a.CardMasked, &a.PayerAccount, &a.State, &a.ResponseCode,
 			&a.Message, &a.RRN, &a.AuthCode, &a.ReversalID, &a.CreatedAt); err != nil {
 			return nil, err
 		}

@@ -18,10 +18,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	selectPayment = `SELECT id, merchant_id, merchant_order_no, amount_minor, currency, subject, notify_url, return_url,
 payer_email, methods, status, fee_minor, refunded_minor, expires_at, paid_at, closed_at, created_at, updated_at
 FROM payments`
-	selectAttempts = `SELECT id, payment_id, channel, bank, card_masked, state, response_code, message, rrn, auth_code,
+	selectAttempts = `SELECT id, payment_id, channel, bank, card_masked, payer_account, state, response_code, message, rrn, auth_code,
 reversal_id, created_at FROM payment_attempts WHERE payment_id = ? ORDER BY created_at, id`
-	insertAttempt = `INSERT INTO payment_attempts (id, payment_id, channel, bank, card_masked, state, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'sent', ?, ?)`
+	insertAttempt = `INSERT INTO payment_attempts (id, payment_id, channel, bank, card_masked, payer_account, state, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?)`
 	finishAttempt = `UPDATE payment_attempts SET state = ?, response_code = ?, message = ?, stan = ?, transmission_time = ?,
 rrn = ?, auth_code = ?, reversal_id = ?, bank = CASE WHEN ? <> '' THEN ? ELSE bank END, updated_at = ? WHERE id = ?`
 )

@@ -2,9 +2,8 @@ package wallet
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
+	"time"
 
 	"paygate/internal/channel"
 	"paygate/internal/db"
@@ -28,6 +27,8 @@ type TopUp struct {
 	State        string // sent, succeeded, declined, unknown, reversed
 	ResponseCode string
 	Message      string
+	RRN          string // the bank's retrieval reference number, once it answered
+	CreatedAt    time.Time
 }
 
 // TopUpFromCard debits the card through ch (the bank-card channel) and
@@ -35,102 +36,58 @@ type TopUp struct {
 // debit's reversal is stored before it is sent, an approval is confirmed in
 // the same transaction that credits the balance (bank clearing → wallet), a
 // decline changes nothing, and an unknown outcome is reversed — reported to
-// [Wallet.TopUpReversed]. Errors: [ErrInvalid], and the channel's errors
-// when nothing reached the bank.
+// [Wallet.Reversed]. Errors: [ErrInvalid], and the channel's errors when
+// nothing reached the bank (the top-up is then returned declined).
 func (w *Wallet) TopUpFromCard(ctx context.Context, ch channel.Channel, accountID string, card channel.Card, amount money.Amount) (TopUp, error) {
 	if amount.Minor() <= 0 {
 		return TopUp{}, fmt.Errorf("%w: the amount must be positive", ErrInvalid)
 	}
-	t := TopUp{ID: w.opts.IDs.New(PrefixTopUp), AccountID: accountID, Amount: amount, CardMasked: card.Masked(), State: "sent"}
-	if bc, ok := ch.(interface{ Bank(string) string }); ok {
-		t.Bank = bc.Bank(card.PAN)
-	}
-	err := w.db.InTx(ctx, func(tx *db.Tx) error {
-		now := tx.Now()
-		_, err := tx.Exec(ctx, `INSERT INTO wallet_topups (id, account_id, amount_minor, currency, bank, card_masked, state, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?)`, t.ID, accountID, amount.Minor(), string(amount.Currency()), t.Bank, t.CardMasked, now, now)
-		return err
-	})
-	if err != nil {
+	r := w.newCardRow(topUps, ch, accountID, card, amount)
+	if err := w.db.InTx(ctx, func(tx *db.Tx) error { return w.insertTx(ctx, tx, topUps, &r) }); err != nil {
 		return TopUp{}, fmt.Errorf("top-up: %w", err)
 	}
-	res, chErr := ch.Charge(ctx, channel.Charge{AttemptID: t.ID, Amount: amount, Card: card})
-	if chErr != nil && res.Status != channel.Unknown {
-		_ = w.finishTopUp(ctx, ch, &t, channel.Result{Status: channel.Declined, Code: "XX", Message: "not sent"})
-		return t, chErr
-	}
-	if err := w.finishTopUp(ctx, ch, &t, res); err != nil {
+	res, chErr := ch.Charge(ctx, channel.Charge{AttemptID: r.ID, Amount: amount, Card: card})
+	if err := w.conclude(ctx, ch, topUps, &r, res, chErr); err != nil {
+		if chErr != nil {
+			return TopUp(r), err
+		}
 		return TopUp{}, err
 	}
-	return t, nil
+	return TopUp(r), nil
 }
 
-// finishTopUp records the outcome; an approval is confirmed to the channel
-// and credited in one transaction, or recorded unknown if it came too late.
-func (w *Wallet) finishTopUp(ctx context.Context, ch channel.Channel, t *TopUp, res channel.Result) error {
-	record := func(ctx context.Context, tx *db.Tx, res channel.Result) error {
-		state := map[channel.Status]string{channel.Approved: "succeeded", channel.Declined: "declined", channel.Unknown: "unknown"}[res.Status]
-		if res.Provider != "" {
-			t.Bank = res.Provider
-		}
-		if _, err := tx.Exec(ctx, `UPDATE wallet_topups SET state = ?, bank = ?, response_code = ?, message = ?, rrn = ?, updated_at = ?
-WHERE id = ? AND state = 'sent'`, state, t.Bank, res.Code, res.Message, res.RRN, tx.Now(), t.ID); err != nil {
-			return err
-		}
-		t.State, t.ResponseCode, t.Message = state, res.Code, res.Message
-		if state != "succeeded" {
-			return nil
-		}
-		cur := t.Amount.Currency()
-		clearing := "bank:" + t.Bank + ":clearing:" + string(cur)
-		if _, err := w.ledger.OpenAccount(ctx, tx, ledgerSpec(clearing, cur, true)); err != nil {
-			return err
-		}
-		return w.FundTx(ctx, tx, t.AccountID, clearing, t.Amount, "wallet:topup:"+t.ID)
+// topUpMoveTx credits a succeeded top-up: bank clearing → wallet.
+func (w *Wallet) topUpMoveTx(ctx context.Context, tx *db.Tx, r cardRow) error {
+	if r.State != "succeeded" {
+		return nil
 	}
-	err := w.db.InTx(ctx, func(tx *db.Tx) error {
-		if res.Status == channel.Approved {
-			if c, ok := ch.(channel.Confirmer); ok {
-				if err := c.Confirm(ctx, tx, t.ID, res.Provider); err != nil {
-					return err
-				}
-			}
-		}
-		return record(ctx, tx, res)
-	})
-	if errors.Is(err, channel.ErrNotConfirmable) {
-		res.Status, res.Message = channel.Unknown, "approved too late; being reversed"
-		return w.db.InTx(ctx, func(tx *db.Tx) error { return record(ctx, tx, res) })
+	clearing, err := w.clearingTx(ctx, tx, r.Bank, r.Amount.Currency())
+	if err != nil {
+		return err
 	}
-	return err
+	return w.FundTx(ctx, tx, r.AccountID, clearing, r.Amount, "wallet:topup:"+r.ID)
 }
 
 // TopUpReversed records that the bank acknowledged the reversal of a
 // top-up's debit (found by its id, the debit's client reference): nothing
-// was credited and nothing is taken. Other references are ignored.
+// was credited and nothing is taken. Other references, and top-ups no
+// longer sent or unknown, are ignored.
 func (w *Wallet) TopUpReversed(ctx context.Context, topUpID string) error {
-	if !strings.HasPrefix(topUpID, PrefixTopUp+"_") {
-		return nil
-	}
-	return w.db.InTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE wallet_topups SET state = 'reversed', updated_at = ? WHERE id = ? AND state IN ('sent', 'unknown')`,
-			tx.Now(), topUpID)
-		return err
-	})
+	return w.reversed(ctx, topUps, topUpID)
 }
 
 // TopUpByID returns a top-up. Errors: [ErrTopUpNotFound].
 func (w *Wallet) TopUpByID(ctx context.Context, id string) (TopUp, error) {
-	var (
-		t      TopUp
-		amount int64
-		cur    string
-	)
-	err := w.db.QueryRow(ctx, `SELECT id, account_id, amount_minor, currency, bank, card_masked, state, response_code, message
-FROM wallet_topups WHERE id = ?`, id).Scan(&t.ID, &t.AccountID, &amount, &cur, &t.Bank, &t.CardMasked, &t.State, &t.ResponseCode, &t.Message)
+	r, err := w.byID(ctx, topUps, id)
+	return TopUp(r), err
+}
+
+// TopUps returns an account's top-ups, newest first: at most limit (≤ 0
+// means 100; at most 500).
+func (w *Wallet) TopUps(ctx context.Context, accountID string, limit int) ([]TopUp, error) {
+	rows, err := w.list(ctx, topUps, accountID, limit)
 	if err != nil {
-		return TopUp{}, ErrTopUpNotFound
+		return nil, err
 	}
-	t.Amount = money.New(amount, money.Currency(strings.TrimSpace(cur)))
-	return t, nil
+	return convertRows[TopUp](rows), nil
 }

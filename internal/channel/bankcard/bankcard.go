@@ -1,5 +1,5 @@
 // Package bankcard is the bank-card channel: it routes a card by its number
-// to the issuing bank's connector and debits it over ISO 8583.
+// to the issuing bank's connector and debits or credits it over ISO 8583.
 package bankcard
 
 import (
@@ -67,12 +67,34 @@ func (c *Channel) route(pan string) *Route {
 
 // Charge debits the card at its bank.
 func (c *Channel) Charge(ctx context.Context, ch channel.Charge) (channel.Result, error) {
-	r := c.route(ch.Card.PAN)
+	return c.send(ctx, ch.Card.PAN, func(conn *bank.Connector) (bank.Result, error) {
+		return conn.Debit(ctx, bank.Request{PAN: ch.Card.PAN, PIN: ch.Card.PIN, Expiry: ch.Card.Expiry,
+			Amount: ch.Amount, ClientRef: ch.AttemptID, ConfirmApproval: ch.AttemptID != ""})
+	})
+}
+
+var _ channel.Payouter = (*Channel)(nil)
+
+// Payout credits the card at its bank (processing code 210000), with the
+// rules of [Channel.Charge]: the credit's reversal is stored before it is
+// sent, and an approval keeps it armed until [Channel.Confirm] when
+// p.AttemptID is set.
+func (c *Channel) Payout(ctx context.Context, p channel.Payout) (channel.Result, error) {
+	return c.send(ctx, p.Card.PAN, func(conn *bank.Connector) (bank.Result, error) {
+		return conn.Credit(ctx, bank.Request{PAN: p.Card.PAN, Expiry: p.Card.Expiry,
+			Amount: p.Amount, ClientRef: p.AttemptID, ConfirmApproval: p.AttemptID != ""})
+	})
+}
+
+// send routes pan to its bank, runs op on the bank's connector and turns
+// what it returns into a channel outcome: an error alone when nothing
+// reached the bank, else a Result (with any error beside an unknown one).
+func (c *Channel) send(ctx context.Context, pan string, op func(*bank.Connector) (bank.Result, error)) (channel.Result, error) {
+	r := c.route(pan)
 	if r == nil {
 		return channel.Result{}, ErrNoRoute
 	}
-	res, err := r.Connector.Debit(ctx, bank.Request{PAN: ch.Card.PAN, PIN: ch.Card.PIN, Expiry: ch.Card.Expiry,
-		Amount: ch.Amount, ClientRef: ch.AttemptID, ConfirmApproval: ch.AttemptID != ""})
+	res, err := op(r.Connector)
 	switch {
 	case errors.Is(err, bank.ErrNotSent):
 		return channel.Result{}, fmt.Errorf("%w (%v)", ErrBankUnavailable, err)
@@ -101,10 +123,12 @@ func (c *Channel) Charge(ctx context.Context, ch channel.Charge) (channel.Result
 
 var _ channel.Resolver = (*Channel)(nil)
 
-// Resolve tells what became of the debit made for an attempt (found by the
-// attempt id it carried). Every debit stores its reversal before it is sent
-// and keeps it until the bank declines it or the payment confirms the
-// approval, so no stored reversal means no money was taken.
+// Resolve tells what became of the debit or credit made for an attempt
+// (found by the attempt id it carried as client reference). Every debit and
+// credit stores its reversal before it is sent and keeps it until the bank
+// declines it or the caller confirms the approval, so no stored reversal
+// means no money moved — or, for a confirmed approval, that its outcome was
+// recorded.
 func (c *Channel) Resolve(ctx context.Context, attemptID, provider string) (channel.Resolution, error) {
 	for i := range c.routes {
 		conn := c.routes[i].Connector
@@ -129,7 +153,8 @@ func (c *Channel) Resolve(ctx context.Context, attemptID, provider string) (chan
 var _ channel.Confirmer = (*Channel)(nil)
 
 // Confirm removes, inside tx, the reversal the connector keeps armed for an
-// approved debit until the payment records it.
+// approved debit or credit until the caller records it. Errors:
+// [channel.ErrNotConfirmable].
 func (c *Channel) Confirm(ctx context.Context, tx *db.Tx, attemptID, provider string) error {
 	for i := range c.routes {
 		if conn := c.routes[i].Connector; conn.Name() == provider {

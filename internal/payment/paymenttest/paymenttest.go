@@ -51,8 +51,16 @@ type Env struct {
 	// acknowledged reversal (for requests that are not payment attempts).
 	OnReversed atomic.Pointer[func(clientRef string)]
 
-	mu     sync.Mutex
-	events []Event
+	newService func([]channel.Channel) *payment.Service
+	mu         sync.Mutex
+	events     []Event
+}
+
+// AddChannels replaces Service with one that also takes payments through
+// chs (besides the bank-card channel), on the same database, ledger,
+// merchant and notification capture.
+func (e *Env) AddChannels(chs ...channel.Channel) {
+	e.Service = e.newService(append([]channel.Channel{e.Channel}, chs...))
 }
 
 // Prefixes route test cards to the simulated banks.
@@ -124,18 +132,21 @@ func New(t testing.TB, d *db.DB) *Env {
 		routes = append(routes, bankcard.Route{Prefix: prefixes[name], Connector: c})
 	}
 	e.Channel = bankcard.New(routes...)
-	e.Service = payment.NewService(d, e.Ledger, ms, []channel.Channel{e.Channel}, payment.Options{
-		Clock: e.Clock, IDs: ids,
-		Notify: func(ctx context.Context, tx *db.Tx, merchantID, typ, url string, data any) error {
-			if e.FailNotify.Load() {
-				return errors.New("outbox unavailable")
-			}
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			e.events = append(e.events, Event{Type: typ, URL: url, Payment: data.(payment.Payment)})
-			return nil
-		},
-	})
+	e.newService = func(chs []channel.Channel) *payment.Service {
+		return payment.NewService(d, e.Ledger, ms, chs, payment.Options{
+			Clock: e.Clock, IDs: ids,
+			Notify: func(ctx context.Context, tx *db.Tx, merchantID, typ, url string, data any) error {
+				if e.FailNotify.Load() {
+					return errors.New("outbox unavailable")
+				}
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				e.events = append(e.events, Event{Type: typ, URL: url, Payment: data.(payment.Payment)})
+				return nil
+			},
+		})
+	}
+	e.Service = e.newService([]channel.Channel{e.Channel})
 	return e
 }
 

@@ -36,6 +36,7 @@ import (
 type Payments interface {
 	Lookup(ctx context.Context, paymentID string) (payment.Payment, error)
 	PayByCard(ctx context.Context, paymentID string, card channel.Card) (payment.PayResult, error)
+	PayFromAccount(ctx context.Context, paymentID, method, accountID string) (payment.PayResult, error)
 	Attempts(ctx context.Context, paymentID string) ([]payment.Attempt, error)
 }
 
@@ -62,6 +63,10 @@ type Deps struct {
 	// Banks lists the banks shown on the bank-card tab, in order. When it is
 	// empty the bank choice is hidden and any card number is sent on.
 	Banks []BankOption
+	// Authenticate checks an account's email and password (counting
+	// failures towards its lock-out) and returns the account id. When it is
+	// nil the cashier offers no account payment.
+	Authenticate func(ctx context.Context, email, password string) (accountID string, err error)
 }
 
 // DefaultReturnURL is the payment's return_url with payment_id and status
@@ -88,6 +93,7 @@ type Handler struct {
 	clock     clock.Clock
 	returnURL func(p payment.Payment) string
 	banks     []BankOption
+	authn     func(ctx context.Context, email, password string) (string, error)
 	pages     map[string]*template.Template
 	assets    *assetSet
 	mux       *http.ServeMux
@@ -113,6 +119,7 @@ func New(d Deps) *Handler {
 		clock:     d.Clock,
 		returnURL: d.ReturnURLFunc,
 		banks:     d.Banks,
+		authn:     d.Authenticate,
 		assets:    mustLoadAssets(),
 		mux:       http.NewServeMux(),
 	}

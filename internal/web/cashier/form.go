@@ -26,6 +26,7 @@ func (h *Handler) decodeCardForm(w http.ResponseWriter, r *http.Request) (cardFo
 	}
 	f := cardForm{
 		formValues: formValues{
+			Method: "bankcard",
 			Bank:   strings.TrimSpace(r.PostForm.Get("bank")),
 			Email:  strings.TrimSpace(r.PostForm.Get("email")),
 			CardNo: strings.Map(dropSeparators, r.PostForm.Get("card_no")),

@@ -203,6 +203,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, status int, p pay
 			v.Notice = h.lastAttemptNotice(r, p)
 		}
 		v.Methods = h.methods(l, p)
+		v.Method = chosenMethod(r, form, v.Methods)
 		v.Banks = h.bankViews(l, form)
 		h.render(w, r, status, "pay", v)
 	}
@@ -244,12 +245,34 @@ type methodView struct {
 // has a form for, among those the payment allows.
 func (h *Handler) methods(l lang, p payment.Payment) []methodView {
 	var out []methodView
-	for _, m := range []methodView{{Code: "bankcard", Name: l.text("m_bankcard"), Sub: l.text("m_bankcard_sub")}} {
+	all := []methodView{{Code: "bankcard", Name: l.text("m_bankcard"), Sub: l.text("m_bankcard_sub")}}
+	if h.authn != nil {
+		all = append(all, methodView{Code: accountMethod, Name: l.text("m_account"), Sub: l.text("m_account_sub")})
+	}
+	for _, m := range all {
 		if len(p.Methods) == 0 || slices.Contains(p.Methods, m.Code) {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// chosenMethod is the tab to show: the form the payer just sent, else
+// ?method=, else the first.
+func chosenMethod(r *http.Request, form formValues, methods []methodView) string {
+	want := form.Method
+	if want == "" {
+		want = r.URL.Query().Get("method")
+	}
+	for _, m := range methods {
+		if m.Code == want {
+			return want
+		}
+	}
+	if len(methods) > 0 {
+		return methods[0].Code
+	}
+	return ""
 }
 
 func (h *Handler) bankViews(l lang, form formValues) []bankView {

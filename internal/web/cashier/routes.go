@@ -12,6 +12,7 @@ func (h *Handler) routes() {
 
 	h.mux.Handle("GET /pay/{id}", h.secure(h.page))
 	h.mux.Handle("POST /pay/{id}/card", h.secure(csrf.Handler(http.HandlerFunc(h.payByCard)).ServeHTTP))
+	h.mux.Handle("POST /pay/{id}/account", h.secure(csrf.Handler(http.HandlerFunc(h.payFromAccount)).ServeHTTP))
 	h.mux.Handle("GET /pay/{id}/status", h.secure(h.status))
 	h.mux.Handle("GET /pay/{id}/return", h.secure(h.returnToShop))
 	h.mux.Handle("GET /pay/assets/{version}/{name}", h.secure(h.asset))

@@ -123,6 +123,7 @@ type view struct {
 	Problem     *notice // input problem or decline
 	Notice      *notice // news about an earlier attempt
 	Methods     []methodView
+	Method      string // the method whose form is shown
 
 	// success
 	Attempt   *payment.Attempt
@@ -157,6 +158,7 @@ type bankView struct {
 // PIN is never among them.
 type formValues struct {
 	Bank, Email, CardNo string
+	Method              string // the form it came from: bankcard or account
 }
 
 // newView fills the fields every page has.

@@ -103,6 +103,7 @@
     if ((el = document.getElementById("countdown"))) { countdown(el); }
     if ((el = document.getElementById("card_no"))) { cardInput(el); }
     if ((el = document.getElementById("panel-bankcard"))) { singleSubmit(el); }
+    if ((el = document.getElementById("panel-account"))) { singleSubmit(el); }
     if ((el = document.getElementById("processing"))) { poll(el); }
     if ((el = document.getElementById("return-link")) && el.hasAttribute("data-redirect")) { redirect(el); }
   });

@@ -1,0 +1,286 @@
+package wallet
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"paygate/internal/channel"
+	"paygate/internal/db"
+	"paygate/internal/money"
+)
+
+// Top-ups and withdrawals are the two card requests of a wallet: one row
+// per try, in states sent → succeeded | declined | unknown → reversed, with
+// the rules of a payment attempt. They differ only in their table and in
+// the money each state moves, so the code below is written once for both.
+
+// cardRow is a top-up or a withdrawal; [TopUp] and [Withdrawal] have the
+// same fields, so each converts to and from it.
+type cardRow struct {
+	ID           string
+	AccountID    string
+	Amount       money.Amount
+	Bank         string
+	CardMasked   string
+	State        string
+	ResponseCode string
+	Message      string
+	RRN          string
+	CreatedAt    time.Time
+}
+
+// cardKind is what differs between top-ups and withdrawals.
+type cardKind struct {
+	name     string // for errors and logs: "top-up", "withdrawal"
+	table    string
+	prefix   string
+	notFound error
+	// moveTx makes, inside tx, the ledger movement owed once r has
+	// reached r.State. Its entry keys make it happen once per request.
+	moveTx func(w *Wallet, ctx context.Context, tx *db.Tx, r cardRow) error
+}
+
+var (
+	topUps      = &cardKind{name: "top-up", table: "wallet_topups", prefix: PrefixTopUp, notFound: ErrTopUpNotFound, moveTx: (*Wallet).topUpMoveTx}
+	withdrawals = &cardKind{name: "withdrawal", table: "wallet_withdrawals", prefix: PrefixWithdrawal, notFound: ErrWithdrawalNotFound, moveTx: (*Wallet).withdrawalMoveTx}
+)
+
+// owns reports whether id names a request of this kind.
+func (k *cardKind) owns(id string) bool { return strings.HasPrefix(id, k.prefix+"_") }
+
+const cardColumns = `id, account_id, amount_minor, currency, bank, card_masked, state, response_code, message, rrn, created_at`
+
+// newCardRow starts a request of kind k for amount to or from card via ch.
+func (w *Wallet) newCardRow(k *cardKind, ch channel.Channel, accountID string, card channel.Card, amount money.Amount) cardRow {
+	r := cardRow{ID: w.opts.IDs.New(k.prefix), AccountID: accountID, Amount: amount, CardMasked: card.Masked(), State: "sent"}
+	if bc, ok := ch.(interface{ Bank(string) string }); ok {
+		r.Bank = bc.Bank(card.PAN)
+	}
+	return r
+}
+
+// insertTx stores r, in state sent, within tx.
+func (w *Wallet) insertTx(ctx context.Context, tx *db.Tx, k *cardKind, r *cardRow) error {
+	r.CreatedAt = tx.Now()
+	_, err := tx.Exec(ctx, `INSERT INTO `+k.table+` (id, account_id, amount_minor, currency, bank, card_masked, state, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?)`, r.ID, r.AccountID, r.Amount.Minor(), string(r.Amount.Currency()), r.Bank, r.CardMasked, r.CreatedAt, r.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", k.name, r.ID, err)
+	}
+	return nil
+}
+
+// conclude records what ch reported for r (res, or chErr when nothing
+// reached the provider, which declines r) and returns chErr, or the error
+// of recording it.
+func (w *Wallet) conclude(ctx context.Context, ch channel.Channel, k *cardKind, r *cardRow, res channel.Result, chErr error) error {
+	if chErr != nil && res.Status != channel.Unknown {
+		if err := w.finish(ctx, ch, k, r, channel.Result{Status: channel.Declined, Code: "XX", Message: "not sent"}); err != nil {
+			// The sweep declines it once it is stale ([Wallet.ResolveOpen]).
+			w.opts.Logger.Error("recording a request that was not sent", "id", r.ID, "err", err)
+		}
+		return chErr
+	}
+	return w.finish(ctx, ch, k, r, res)
+}
+
+// finish records the outcome res of r in one transaction. An approval is
+// first confirmed to ch (a [channel.Confirmer]), so that the provider's
+// armed reversal goes exactly when the approval and its money movement
+// commit; one that comes too late to confirm ([channel.ErrNotConfirmable])
+// is recorded unknown instead, since the provider is reversing it.
+func (w *Wallet) finish(ctx context.Context, ch channel.Channel, k *cardKind, r *cardRow, res channel.Result) error {
+	record := func(tx *db.Tx, res channel.Result) error {
+		got, moved, err := w.transitionTx(ctx, tx, k, r.ID, []string{"sent"}, stateOf(res.Status), &res)
+		if err != nil {
+			return err
+		}
+		if !moved && res.Status == channel.Approved {
+			// Roll the confirmation back: its reversal is sent when due.
+			return fmt.Errorf("%s %s is already %s: approval not recorded", k.name, r.ID, got.State)
+		}
+		*r = got
+		return nil
+	}
+	err := w.db.InTx(ctx, func(tx *db.Tx) error {
+		if res.Status == channel.Approved {
+			if c, ok := ch.(channel.Confirmer); ok {
+				if err := c.Confirm(ctx, tx, r.ID, res.Provider); err != nil {
+					return err
+				}
+			}
+		}
+		return record(tx, res)
+	})
+	if errors.Is(err, channel.ErrNotConfirmable) {
+		res.Status, res.Message = channel.Unknown, "approved too late; being reversed"
+		err = w.db.InTx(ctx, func(tx *db.Tx) error { return record(tx, res) })
+	}
+	if err != nil {
+		return fmt.Errorf("recording %s %s: %w", k.name, r.ID, err)
+	}
+	return nil
+}
+
+// stateOf is the state a request takes for a channel outcome; anything
+// unexpected may have moved money, so it is unknown.
+func stateOf(s channel.Status) string {
+	switch s {
+	case channel.Approved:
+		return "succeeded"
+	case channel.Declined:
+		return "declined"
+	}
+	return "unknown"
+}
+
+// transitionTx moves request id of kind k, if it is in one of the states
+// from, to state to — taking res's provider, code, message and reference
+// when res is not nil — and makes the money movement that state owes. It
+// returns the request as it now is and whether it moved it.
+func (w *Wallet) transitionTx(ctx context.Context, tx *db.Tx, k *cardKind, id string, from []string, to string, res *channel.Result) (cardRow, bool, error) {
+	r, err := w.getTx(ctx, tx, k, id)
+	if err != nil {
+		return cardRow{}, false, err
+	}
+	was := r.State
+	if !slices.Contains(from, was) {
+		return r, false, nil
+	}
+	r.State = to
+	if res != nil {
+		if res.Provider != "" {
+			r.Bank = res.Provider
+		}
+		r.ResponseCode, r.Message, r.RRN = res.Code, res.Message, res.RRN
+	}
+	out, err := tx.Exec(ctx, `UPDATE `+k.table+` SET state = ?, bank = ?, response_code = ?, message = ?, rrn = ?, updated_at = ?
+WHERE id = ? AND state = ?`, r.State, r.Bank, r.ResponseCode, r.Message, r.RRN, tx.Now(), id, was)
+	if err != nil {
+		return cardRow{}, false, fmt.Errorf("%s %s: %w", k.name, id, err)
+	}
+	if n, _ := out.RowsAffected(); n != 1 {
+		// Another transaction moved it first (PostgreSQL re-reads the row
+		// it waited for): report it as that one left it.
+		r, err := w.getTx(ctx, tx, k, id)
+		return r, false, err
+	}
+	if err := k.moveTx(w, ctx, tx, r); err != nil {
+		return cardRow{}, false, fmt.Errorf("%s %s %s: %w", k.name, id, r.State, err)
+	}
+	return r, true, nil
+}
+
+// getTx reads request id of kind k within tx. Errors: k's not-found error.
+func (w *Wallet) getTx(ctx context.Context, tx *db.Tx, k *cardKind, id string) (cardRow, error) {
+	r, err := scanCardRow(tx.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return cardRow{}, fmt.Errorf("%s %s: %w", k.name, id, k.notFound)
+	}
+	if err != nil {
+		return cardRow{}, fmt.Errorf("%s %s: %w", k.name, id, err)
+	}
+	return r, nil
+}
+
+// reversed records that the provider acknowledged the reversal of request
+// id: it ends reversed, and the money it held goes back. Ids of other
+// kinds, and requests no longer open, are left alone.
+func (w *Wallet) reversed(ctx context.Context, k *cardKind, id string) error {
+	if !k.owns(id) {
+		return nil
+	}
+	return w.db.InTx(ctx, func(tx *db.Tx) error {
+		_, _, err := w.transitionTx(ctx, tx, k, id, []string{"sent", "unknown"}, "reversed", nil)
+		return err
+	})
+}
+
+// nothingTaken declines a request left sent by a process that died before
+// its provider moved any money.
+func (w *Wallet) nothingTaken(ctx context.Context, k *cardKind, id string) error {
+	return w.db.InTx(ctx, func(tx *db.Tx) error {
+		_, _, err := w.transitionTx(ctx, tx, k, id, []string{"sent"}, "declined",
+			&channel.Result{Code: "XX", Message: "not completed; nothing was moved"})
+		return err
+	})
+}
+
+// byID returns request id of kind k, or k's not-found error.
+func (w *Wallet) byID(ctx context.Context, k *cardKind, id string) (cardRow, error) {
+	r, err := scanCardRow(w.db.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return cardRow{}, k.notFound
+	}
+	if err != nil {
+		return cardRow{}, fmt.Errorf("%s %s: %w", k.name, id, err)
+	}
+	return r, nil
+}
+
+// Listing bounds.
+const (
+	defaultListLimit = 100
+	maxListLimit     = 500
+)
+
+// list returns an account's requests of kind k, newest first: at most
+// limit (≤ 0 means 100; capped at 500).
+func (w *Wallet) list(ctx context.Context, k *cardKind, accountID string, limit int) ([]cardRow, error) {
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	limit = min(limit, maxListLimit)
+	rows, err := w.db.Query(ctx, `SELECT `+cardColumns+` FROM `+k.table+`
+WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, accountID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("%ss of %s: %w", k.name, accountID, err)
+	}
+	defer rows.Close()
+	var out []cardRow
+	for rows.Next() {
+		r, err := scanCardRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%ss of %s: %w", k.name, accountID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// convertRows turns rows into top-ups or withdrawals.
+func convertRows[T TopUp | Withdrawal](rows []cardRow) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = T(r)
+	}
+	return out
+}
+
+func scanCardRow(row interface{ Scan(...any) error }) (cardRow, error) {
+	var (
+		r      cardRow
+		amount int64
+		cur    string
+	)
+	if err := row.Scan(&r.ID, &r.AccountID, &amount, &cur, &r.Bank, &r.CardMasked, &r.State, &r.ResponseCode, &r.Message,
+		&r.RRN, &r.CreatedAt); err != nil {
+		return cardRow{}, err
+	}
+	r.Amount = money.New(amount, money.Currency(strings.TrimSpace(cur)))
+	r.CreatedAt = r.CreatedAt.UTC()
+	return r, nil
+}
+
+// clearingTx opens (idempotently) and names the account of what bank owes
+// us, or we owe it, in cur. It may go negative.
+func (w *Wallet) clearingTx(ctx context.Context, tx *db.Tx, bank string, cur money.Currency) (string, error) {
+	name := "bank:" + bank + ":clearing:" + string(cur)
+	_, err := w.ledger.OpenAccount(ctx, tx, ledgerSpec(name, cur, true))
+	return name, err
+}

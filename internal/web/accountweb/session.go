@@ -1,0 +1,172 @@
+package accountweb
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"paygate/internal/account"
+)
+
+// Session keys.
+const (
+	keyFormToken = "form_token" // the synchronizer token of the session's forms
+	keyFlash     = "flash"      // a message for the next page: key and args, see flash
+)
+
+// formTokenField is the hidden field that carries the form token.
+const formTokenField = "csrf_token"
+
+// maxFormBytes bounds every form.
+const maxFormBytes = 16 << 10
+
+// newSecret returns 32 random bytes, base64url: form tokens and send keys.
+func newSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// formToken returns the session's form token, making it on first use (for
+// anonymous visitors too: the log-in form needs one).
+func (h *Handler) formToken(r *http.Request) string {
+	t := h.sessions.GetString(r.Context(), keyFormToken)
+	if t == "" {
+		t = newSecret()
+		h.sessions.Put(r.Context(), keyFormToken, t)
+	}
+	return t
+}
+
+// checkFormToken refuses every request but GET and HEAD whose form does not
+// carry the session's form token, before any handler runs: a form from
+// another session (another account's cookie, an expired session) or from
+// another site, or a POST with no form at all, changes nothing.
+func (h *Handler) checkFormToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			h.message(w, r, http.StatusBadRequest, "bad", "bad_form_title", "bad_form_body")
+			return
+		}
+		sent := r.PostForm.Get(formTokenField)
+		want := h.sessions.GetString(r.Context(), keyFormToken)
+		if sent == "" || want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
+			_, cookieErr := r.Cookie(sessionCookie(r))
+			h.log.WarnContext(r.Context(), "account: form token refused", "path", r.URL.Path,
+				"token_sent", sent != "", "session_has_token", want != "", "cookie", cookieErr == nil)
+			h.refuseForm(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sessionCookie is the name of the session cookie the request may carry.
+func sessionCookie(r *http.Request) string {
+	if _, err := r.Cookie("__Host-" + account.SessionCookieName); err == nil {
+		return "__Host-" + account.SessionCookieName
+	}
+	return account.SessionCookieName
+}
+
+// refuseForm answers a forged or stale form: 403 and a message in both
+// languages, since the form may not even be ours.
+func (h *Handler) refuseForm(w http.ResponseWriter, r *http.Request) {
+	v := h.newView(r, "forbidden_title")
+	v.Heading, v.Body, v.Detail, v.Tone = v.Title, v.T("csrf_body"), v.Lang.Other().text("csrf_body"), "bad"
+	v.Link, v.LinkText = "/account/"+v.Query, v.T("back_home")
+	h.render(w, r, http.StatusForbidden, "message", v)
+}
+
+// crossOrigin answers a POST that the browser says came from another site.
+func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	h.log.WarnContext(r.Context(), "account: cross-origin request refused", "path", r.URL.Path,
+		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+	h.refuseForm(w, r)
+}
+
+// auth wraps a page that needs a log-in: it passes the session's account,
+// or redirects to the log-in page, which comes back here afterwards.
+func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, account.Account)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id := h.sessions.SessionAccount(ctx)
+		if id == "" {
+			h.toLogin(w, r)
+			return
+		}
+		a, err := h.accounts.Get(ctx, id)
+		if errors.Is(err, account.ErrNotFound) {
+			if err := h.sessions.ClearSessionAccount(ctx); err != nil {
+				h.internalError(w, r, err)
+				return
+			}
+			h.toLogin(w, r)
+			return
+		}
+		if err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		next(w, r, a)
+	}
+}
+
+// toLogin redirects to the log-in page with next set to this page (for a
+// GET; a POST comes back to its form).
+func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
+	next, rest := r.URL.Path, r.URL.Query()
+	rest.Del("lang") // the log-in page passes its own on
+	if r.Method == http.MethodGet && len(rest) > 0 {
+		next += "?" + rest.Encode()
+	}
+	q := url.Values{"lang": {string(pickLang(r))}}
+	if next != "/account/" {
+		q.Set("next", next)
+	}
+	http.Redirect(w, r, "/account/login?"+q.Encode(), http.StatusSeeOther)
+}
+
+// safeNext returns next if it is a local account page to go to after
+// log-in, else the home page: never another host ("//evil", "/\evil",
+// "https://…") and never a page outside /account/.
+func safeNext(next string) string {
+	const home = "/account/"
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil ||
+		strings.ContainsAny(next, "\\\r\n\t") || strings.HasPrefix(next, "//") ||
+		!strings.HasPrefix(u.Path, home) || strings.Contains(u.Path, "/..") || strings.Contains(u.Path, "/./") ||
+		u.Path == "/account/logout" {
+		return home
+	}
+	return next
+}
+
+// flash stores a message for the next page the session shows: a message
+// key and its arguments.
+func (h *Handler) flash(r *http.Request, key string, args ...string) {
+	h.sessions.Put(r.Context(), keyFlash, strings.Join(append([]string{key}, args...), "\x1f"))
+}
+
+// popFlash returns the stored message in l, or "".
+func (h *Handler) popFlash(r *http.Request, l lang) string {
+	s := h.sessions.PopString(r.Context(), keyFlash)
+	if s == "" {
+		return ""
+	}
+	parts := strings.Split(s, "\x1f")
+	args := make([]any, len(parts)-1)
+	for i, p := range parts[1:] {
+		args[i] = p
+	}
+	return l.text(parts[0], args...)
+}

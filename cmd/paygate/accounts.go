@@ -101,12 +101,12 @@ func (p walletPages) Send(ctx context.Context, from, to string, amt money.Amount
 	return p.w.Send(ctx, from, to, amt, note, key)
 }
 
-func (p walletPages) TopUp(ctx context.Context, accountID string, card channel.Card, amt money.Amount) (wallet.TopUp, error) {
-	return p.w.TopUpFromCard(ctx, p.card, accountID, card, amt)
+func (p walletPages) TopUp(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.TopUp, error) {
+	return p.w.TopUpFromCard(ctx, p.card, accountID, card, amt, key)
 }
 
-func (p walletPages) Withdraw(ctx context.Context, accountID string, card channel.Card, amt money.Amount) (wallet.Withdrawal, error) {
-	return p.w.Withdraw(ctx, p.card, accountID, card, amt)
+func (p walletPages) Withdraw(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.Withdrawal, error) {
+	return p.w.Withdraw(ctx, p.card, accountID, card, amt, key)
 }
 
 func (p walletPages) History(ctx context.Context, accountID string, cur money.Currency, f ledger.HistoryFilter) (ledger.Page, error) {

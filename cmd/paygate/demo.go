@@ -55,16 +55,24 @@ func (a *app) demo(ctx context.Context, flags *bankFlags, shopAddr string) error
 	started := func(g *gateway, gatewayURL string) error {
 		var err error
 		shopURL, stopShop, err = a.seedShop(ctx, g, gatewayURL, shopAddr)
-		return err
+		if err != nil {
+			return err
+		}
+		return a.seedPayer(ctx, g)
 	}
 	ready := func(addr string) {
 		fmt.Fprintf(a.stdout, `
-paygate demo is running (data in %s, database %s)
+paygate demo is running (data in %[1]s, database %[2]s)
 
-  demo shop        %s/        ← start here: buy something, pay on the cashier
-  gateway health   %s/healthz
-  API reference    %s/docs   (OpenAPI 3.1 at /openapi.json; guide: docs/integration.md)
-%s
+  demo shop        %[3]s/        ← start here: buy something, pay on the cashier
+  accounts         %[4]s/account/   (register, top up, pay to an email, statements)
+  mailbox          %[4]s/mailbox    (every email the gateway sent: activation links…)
+  gateway health   %[4]s/healthz
+  API reference    %[4]s/docs   (OpenAPI 3.1 at /openapi.json; guide: docs/integration.md)
+%[5]s
+Demo login (pays from its balance on the cashier's "Account balance" tab):
+  %[6]s  password %[7]s  (topped up 5,000.00 from card 6214830000000000015)
+
 Test cards (the simulator's; PINs are the bank's password):
   6222020000000000018  icbc  PIN 123456  approves; balance 1,000,000.00 CNY
   6222020000000000026  icbc  PIN 123456  declines 51 insufficient funds
@@ -77,11 +85,11 @@ Test cards (the simulator's; PINs are the bank's password):
   4000000000000002     intl              declines 05
 
 Try:
-  go run ./cmd/paygate bank links --data-dir %s     sign on to each bank and show the links
-  go run ./cmd/paygate ledger check --data-dir %s   prove the books
+  go run ./cmd/paygate bank links --data-dir %[1]s     sign on to each bank and show the links
+  go run ./cmd/paygate ledger check --data-dir %[1]s   prove the books
 
 Press Ctrl-C to stop.
-`, a.cfg.DataDir, a.cfg.DSN(), shopURL, a.publicURL(addr), a.publicURL(addr), bankLines.String(), a.cfg.DataDir, a.cfg.DataDir)
+`, a.cfg.DataDir, a.cfg.DSN(), shopURL, a.publicURL(addr), bankLines.String(), demoPayerEmail, demoPayerPassword)
 	}
 	return a.runServer(ctx, flags, started, ready)
 }

@@ -13,11 +13,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"paygate/examples/shop"
+	"paygate/internal/account"
 	"paygate/internal/auth"
+	"paygate/internal/channel"
+	"paygate/internal/mail"
 	"paygate/internal/merchant"
+	"paygate/internal/money"
 	"paygate/sdk"
 )
 
@@ -108,4 +113,55 @@ func loadOrCreateEd25519(path string) (ed25519.PrivateKey, error) {
 		return nil, err
 	}
 	return priv, nil
+}
+
+// The demo payer: an active account with a balance, so that paying from a
+// balance on the cashier works at once (README, "demo logins").
+const (
+	demoPayerEmail    = "buyer@paygate.test"
+	demoPayerPassword = "paygate-demo-2026"
+	demoPayerTopUp    = 5_000_00 // from the cmb test card, through the bank
+)
+
+var tokenInLink = regexp.MustCompile(`token=([A-Za-z0-9_\-]+)`)
+
+// seedPayer makes sure the demo payer exists, is active and has had its
+// first top-up: registered through the account service, activated with
+// the link it was mailed (read back from the outbox, as the demo mailbox
+// shows it), and topped up from card 6214830000000000015 over ISO 8583.
+func (a *app) seedPayer(ctx context.Context, g *gateway) error {
+	if _, err := g.accounts.Login(ctx, demoPayerEmail, demoPayerPassword); err == nil {
+		return nil
+	}
+	if _, err := g.accounts.Register(ctx, demoPayerEmail, demoPayerPassword, account.Personal, ""); err != nil {
+		return fmt.Errorf("demo payer: %w", err)
+	}
+	msgs, err := g.mail.List(ctx, mail.ListParams{To: demoPayerEmail, Limit: 1})
+	if err != nil || len(msgs) == 0 {
+		return fmt.Errorf("demo payer: no activation email (%v)", err)
+	}
+	m := tokenInLink.FindStringSubmatch(msgs[0].Text)
+	if m == nil {
+		return errors.New("demo payer: no link in the activation email")
+	}
+	acct, err := g.accounts.Activate(ctx, m[1])
+	if err != nil {
+		return fmt.Errorf("demo payer: %w", err)
+	}
+	for _, c := range g.connectors {
+		if c.Name() == "cmb" {
+			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := c.WaitReady(wctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("demo payer: bank cmb: %w", err)
+			}
+		}
+	}
+	top, err := g.wallet.TopUpFromCard(ctx, g.card, acct.ID, channel.Card{PAN: "6214830000000000015", PIN: "888888"},
+		money.New(demoPayerTopUp, money.CNY), "demo:payer:first-top-up")
+	if err != nil || top.State != "succeeded" {
+		return fmt.Errorf("demo payer: top-up %s: %v", top.State, err)
+	}
+	return nil
 }

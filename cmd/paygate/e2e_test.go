@@ -15,7 +15,7 @@ import (
 
 // startDemo runs the demo in-process on free ports and returns the URLs it
 // prints (shop, gateway health, banks) and its data directory.
-func startDemo(t *testing.T) (urls map[string]string, dir string) {
+func startDemo(t *testing.T, environ ...string) (urls map[string]string, dir string) {
 	t.Helper()
 	dir = t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -24,7 +24,7 @@ func startDemo(t *testing.T) (urls map[string]string, dir string) {
 	var stderr lockedBuffer
 	go func() {
 		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", dir, "--shop-addr", "127.0.0.1:0",
-			"--icbc-addr", "127.0.0.1:0", "--cmb-addr", "127.0.0.1:0", "--intl-addr", "127.0.0.1:0"}, nil, pw, &stderr)
+			"--icbc-addr", "127.0.0.1:0", "--cmb-addr", "127.0.0.1:0", "--intl-addr", "127.0.0.1:0"}, environ, pw, &stderr)
 		pw.Close()
 	}()
 	t.Cleanup(func() {
@@ -44,6 +44,7 @@ func startDemo(t *testing.T) (urls map[string]string, dir string) {
 			urls["shop"] = strings.TrimSuffix(f[2], "/")
 		case len(f) >= 3 && f[0] == "gateway" && f[1] == "health":
 			urls["health"] = f[2]
+			urls["gateway"] = strings.TrimSuffix(f[2], "/healthz")
 		}
 		if strings.HasPrefix(lines.Text(), "Press Ctrl-C") {
 			break

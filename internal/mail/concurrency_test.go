@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"paygate/internal/mail"
+	"paygate/internal/mail/mailtest"
 )
 
 // TestTwoDispatchersSendEachOnce: two dispatchers, each on its own database
@@ -15,7 +16,7 @@ func TestTwoDispatchersSendEachOnce(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, b *testBundle) {
 		const n = 50
-		snk := newSink(t, nil)
+		snk := mailtest.NewSink(t, nil)
 		ids := map[string]bool{}
 		for i := range n {
 			m := activation("user" + itoa(i) + "@example.com")
@@ -24,8 +25,8 @@ func TestTwoDispatchersSendEachOnce(t *testing.T) {
 		log := newAttemptLog()
 		opts := mail.Options{OnAttemptFunc: log.record, PollInterval: 5 * time.Millisecond, MaxInFlight: 4}
 		dps := []*mail.Dispatcher{
-			newDispatcher(t, b.db, snk.sender(t), opts),
-			newDispatcher(t, b.reopen(t), snk.sender(t), opts),
+			newDispatcher(t, b.db, snk.Sender(t), opts),
+			newDispatcher(t, b.reopen(t), snk.Sender(t), opts),
 		}
 		for _, dp := range dps {
 			mustStart(t, dp)
@@ -42,7 +43,7 @@ func TestTwoDispatchersSendEachOnce(t *testing.T) {
 			dp.Stop()
 		}
 		seen := map[string]int{}
-		for _, r := range snk.messages() {
+		for _, r := range snk.Messages() {
 			id := strings.TrimSuffix(strings.TrimPrefix(r.MessageID, "<"), "@pay.example>")
 			seen[id]++
 		}

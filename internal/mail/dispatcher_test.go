@@ -16,6 +16,7 @@ import (
 
 	"paygate/internal/db"
 	"paygate/internal/mail"
+	"paygate/internal/mail/mailtest"
 )
 
 // ignoreDuration leaves wall-clock durations out of attempt comparisons.
@@ -44,17 +45,17 @@ func (s *syncBuffer) String() string {
 func TestDelivered(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, b *testBundle) {
-		snk := newSink(t, nil)
+		snk := mailtest.NewSink(t, nil)
 		var logs syncBuffer
-		dp := newDispatcher(t, b.db, snk.sender(t), mail.Options{
+		dp := newDispatcher(t, b.db, snk.Sender(t), mail.Options{
 			Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})
 		m := activation("Alice.Liu@Example.COM")
 		msgID := mustEnqueue(t, b.db, b.outbox, m)
 		mustDeliverDue(t, dp, 1)
 
-		got := snk.waitMessages(t, 1)
-		want := []received{{
+		got := snk.WaitMessages(t, 1)
+		want := []mailtest.Received{{
 			MailFrom:  "no-reply@pay.example",
 			RcptTo:    []string{"Alice.Liu@example.com"},
 			From:      "Paygate 演示 <no-reply@pay.example>",
@@ -98,14 +99,14 @@ func TestDelivered(t *testing.T) {
 func TestRetriedOnSchedule(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, b *testBundle) {
-		snk := newSink(t, func(n int) error {
+		snk := mailtest.NewSink(t, func(n int) error {
 			if n <= 2 {
-				return tempFail
+				return mailtest.TempFail
 			}
 			return nil
 		})
 		log := newAttemptLog()
-		dp := newDispatcher(t, b.db, snk.sender(t), mail.Options{OnAttemptFunc: log.record, PollInterval: time.Hour})
+		dp := newDispatcher(t, b.db, snk.Sender(t), mail.Options{OnAttemptFunc: log.record, PollInterval: time.Hour})
 		mustStart(t, dp)
 		msgID := mustEnqueue(t, b.db, b.outbox, activation("bob@example.com"))
 		dp.Wake()
@@ -137,7 +138,7 @@ func TestRetriedOnSchedule(t *testing.T) {
 		if got.State != mail.Sent || !got.SentAt.Equal(at) || got.LastError != "" {
 			t.Fatalf("message = %+v; want sent at %v", got, at)
 		}
-		if n := len(snk.waitMessages(t, 1)); n != 1 {
+		if n := len(snk.WaitMessages(t, 1)); n != 1 {
 			t.Fatalf("sink accepted %d messages, want 1", n)
 		}
 	})
@@ -148,14 +149,14 @@ func TestRetriedOnSchedule(t *testing.T) {
 func TestRestartMidSchedule(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, b *testBundle) {
-		snk := newSink(t, func(n int) error {
+		snk := mailtest.NewSink(t, func(n int) error {
 			if n == 1 {
-				return tempFail
+				return mailtest.TempFail
 			}
 			return nil
 		})
 		log := newAttemptLog()
-		dp1 := newDispatcher(t, b.db, snk.sender(t), mail.Options{OnAttemptFunc: log.record, PollInterval: time.Hour})
+		dp1 := newDispatcher(t, b.db, snk.Sender(t), mail.Options{OnAttemptFunc: log.record, PollInterval: time.Hour})
 		mustStart(t, dp1)
 		msgID := mustEnqueue(t, b.db, b.outbox, activation("carol@example.com"))
 		dp1.Wake()
@@ -169,13 +170,13 @@ func TestRestartMidSchedule(t *testing.T) {
 		}
 
 		d2 := b.reopen(t) // "the process restarted"
-		dp2 := newDispatcher(t, d2, snk.sender(t), mail.Options{OnAttemptFunc: log.record, PollInterval: 10 * time.Millisecond})
+		dp2 := newDispatcher(t, d2, snk.Sender(t), mail.Options{OnAttemptFunc: log.record, PollInterval: 10 * time.Millisecond})
 		b.clock.Advance(30 * time.Second)
 		mustStart(t, dp2)
 		if a := log.next(t); a.N != 2 || !a.Sent() {
 			t.Fatalf("attempt after restart = %+v, want attempt 2 sent", a)
 		}
-		got := snk.waitMessages(t, 1)
+		got := snk.WaitMessages(t, 1)
 		if len(got) != 1 || got[0].MessageID != "<"+msgID+"@pay.example>" {
 			t.Fatalf("sink got %+v", got)
 		}
@@ -190,8 +191,8 @@ func TestRestartMidSchedule(t *testing.T) {
 func TestRolledBackNotSent(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, b *testBundle) {
-		snk := newSink(t, nil)
-		dp := newDispatcher(t, b.db, snk.sender(t), mail.Options{})
+		snk := mailtest.NewSink(t, nil)
+		dp := newDispatcher(t, b.db, snk.Sender(t), mail.Options{})
 		boom := errors.New("business rule failed")
 		var msgID string
 		err := b.db.InTx(context.Background(), func(tx *db.Tx) error {
@@ -211,7 +212,7 @@ func TestRolledBackNotSent(t *testing.T) {
 		if list, err := b.outbox.List(context.Background(), mail.ListParams{}); err != nil || len(list) != 0 {
 			t.Fatalf("List = %v, %v; want nothing", list, err)
 		}
-		if got := snk.messages(); len(got) != 0 {
+		if got := snk.Messages(); len(got) != 0 {
 			t.Fatalf("sink got %d messages", len(got))
 		}
 	})
@@ -221,10 +222,10 @@ func TestRolledBackNotSent(t *testing.T) {
 func TestPermanentRefusalFailsAtOnce(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, b *testBundle) {
-		snk := newSink(t, func(int) error {
+		snk := mailtest.NewSink(t, func(int) error {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 		})
-		dp := newDispatcher(t, b.db, snk.sender(t), mail.Options{})
+		dp := newDispatcher(t, b.db, snk.Sender(t), mail.Options{})
 		msgID := mustEnqueue(t, b.db, b.outbox, activation("nobody@example.com"))
 		mustDeliverDue(t, dp, 1)
 		got := mustGet(t, b.outbox, msgID)
@@ -284,16 +285,16 @@ func TestStopHandsBackInFlight(t *testing.T) {
 	engines(t, func(t *testing.T, b *testBundle) {
 		entered := make(chan struct{}, 1)
 		release := make(chan struct{})
-		snk := newSink(t, func(n int) error {
+		snk := mailtest.NewSink(t, func(n int) error {
 			if n == 1 {
 				entered <- struct{}{}
 				<-release
-				return tempFail
+				return mailtest.TempFail
 			}
 			return nil
 		})
 		defer close(release)
-		dp := newDispatcher(t, b.db, snk.sender(t), mail.Options{PollInterval: time.Hour})
+		dp := newDispatcher(t, b.db, snk.Sender(t), mail.Options{PollInterval: time.Hour})
 		mustStart(t, dp)
 		msgID := mustEnqueue(t, b.db, b.outbox, activation("frank@example.com"))
 		dp.Wake()

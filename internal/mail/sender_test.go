@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"paygate/internal/mail"
+	"paygate/internal/mail/mailtest"
 )
 
 func TestNewSenderChecksConfig(t *testing.T) {
@@ -32,16 +33,16 @@ func TestNewSenderChecksConfig(t *testing.T) {
 // message, in texts safe to store.
 func TestSendErrors(t *testing.T) {
 	t.Parallel()
-	snk := newSink(t, func(int) error { return tempFail })
+	snk := mailtest.NewSink(t, func(int) error { return mailtest.TempFail })
 	out := mail.Outgoing{ID: "msg_1", CreatedAt: t0, Message: activation("alice@example.com")}
 	tests := []struct {
 		name string
 		cfg  mail.Config
 		want mail.SendError
 	}{
-		{"TempFailure", mail.Config{Port: snk.addr.Port, TLS: mail.TLSNone},
+		{"TempFailure", mail.Config{Port: snk.Addr.Port, TLS: mail.TLSNone},
 			mail.SendError{Code: 451, Text: "smtp 451 at rcpt"}},
-		{"MandatoryTLSNotOffered", mail.Config{Port: snk.addr.Port},
+		{"MandatoryTLSNotOffered", mail.Config{Port: snk.Addr.Port},
 			mail.SendError{Text: "server offers no starttls"}},
 		{"Refused", mail.Config{Port: reservedAddr(t), TLS: mail.TLSNone},
 			mail.SendError{Text: "connection refused"}},
@@ -65,7 +66,7 @@ func TestSendErrors(t *testing.T) {
 			}
 		})
 	}
-	if got := snk.messages(); len(got) != 0 {
+	if got := snk.Messages(); len(got) != 0 {
 		t.Errorf("sink accepted %d messages", len(got))
 	}
 }

@@ -8,9 +8,12 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"paygate/internal/channel"
 	"paygate/internal/db"
+	"paygate/internal/errs"
 	"paygate/internal/money"
 )
 
@@ -18,6 +21,35 @@ import (
 // per try, in states sent → succeeded | declined | unknown → reversed, with
 // the rules of a payment attempt. They differ only in their table and in
 // the money each state moves, so the code below is written once for both.
+//
+// A request may carry the client's key: the row stores it, and a unique
+// index on (account_id, idem_key) lets only the first request with a key
+// insert its row and reach the provider; any other finds that row instead
+// (see [Wallet.replay]). The index, not a read before the insert, decides,
+// so it holds across concurrent callers and processes.
+
+// ErrKeyReused is returned when a top-up or withdrawal comes with a key
+// that the account already used for a request of another amount or card.
+var ErrKeyReused = errs.E(errs.Unprocessable, "wallet_key_reused", "This request key was already used for a different top-up or withdrawal.")
+
+// maxKeyLen bounds a request key, in bytes.
+const maxKeyLen = 100
+
+// errKeyTaken says that insertTx found the request's key already used.
+var errKeyTaken = errors.New("request key already used")
+
+// checkKey validates a request key: "" (none), or at most 100 bytes of
+// printable UTF-8. Errors: [ErrInvalid].
+func checkKey(key string) error {
+	ok := len(key) <= maxKeyLen && utf8.ValidString(key)
+	for _, c := range key {
+		ok = ok && unicode.IsPrint(c)
+	}
+	if !ok {
+		return fmt.Errorf("%w: the request key must be at most %d bytes of printable characters", ErrInvalid, maxKeyLen)
+	}
+	return nil
+}
 
 // cardRow is a top-up or a withdrawal; [TopUp] and [Withdrawal] have the
 // same fields, so each converts to and from it.
@@ -64,15 +96,43 @@ func (w *Wallet) newCardRow(k *cardKind, ch channel.Channel, accountID string, c
 	return r
 }
 
-// insertTx stores r, in state sent, within tx.
-func (w *Wallet) insertTx(ctx context.Context, tx *db.Tx, k *cardKind, r *cardRow) error {
+// insertTx stores r, in state sent and with the request key (NULL when
+// ""), within tx. It returns errKeyTaken if the account already has a
+// request of kind k with that key; the transaction must then be rolled
+// back (PostgreSQL has aborted it).
+func (w *Wallet) insertTx(ctx context.Context, tx *db.Tx, k *cardKind, r *cardRow, key string) error {
 	r.CreatedAt = tx.Now()
-	_, err := tx.Exec(ctx, `INSERT INTO `+k.table+` (id, account_id, amount_minor, currency, bank, card_masked, state, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?)`, r.ID, r.AccountID, r.Amount.Minor(), string(r.Amount.Currency()), r.Bank, r.CardMasked, r.CreatedAt, r.CreatedAt)
+	var keyArg any // NULL: no key, no collision
+	if key != "" {
+		keyArg = key
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+k.table+` (id, account_id, amount_minor, currency, bank, card_masked, state, idem_key, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?)`, r.ID, r.AccountID, r.Amount.Minor(), string(r.Amount.Currency()), r.Bank, r.CardMasked, keyArg, r.CreatedAt, r.CreatedAt)
+	if key != "" && db.IsUniqueViolation(err) {
+		return errKeyTaken
+	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", k.name, r.ID, err)
 	}
 	return nil
+}
+
+// replay returns the request of kind k that r's account already made with
+// key, as it is now (perhaps still sent, its first caller waiting for the
+// provider), for a request r that found the key taken. It runs after
+// insertTx's transaction is over: the row that took the key was committed
+// before the unique index refused r's. Errors: [ErrKeyReused] when that
+// request is for another amount or card.
+func (w *Wallet) replay(ctx context.Context, k *cardKind, r cardRow, key string) (cardRow, error) {
+	got, err := scanCardRow(w.db.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE account_id = ? AND idem_key = ?`,
+		r.AccountID, key))
+	if err != nil {
+		return cardRow{}, fmt.Errorf("%s of %s by its key: %w", k.name, r.AccountID, err)
+	}
+	if got.Amount != r.Amount || got.CardMasked != r.CardMasked {
+		return cardRow{}, fmt.Errorf("%s %s: %w", k.name, got.ID, ErrKeyReused)
+	}
+	return got, nil
 }
 
 // conclude records what ch reported for r (res, or chErr when nothing

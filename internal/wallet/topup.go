@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,14 +37,35 @@ type TopUp struct {
 // debit's reversal is stored before it is sent, an approval is confirmed in
 // the same transaction that credits the balance (bank clearing → wallet), a
 // decline changes nothing, and an unknown outcome is reversed — reported to
-// [Wallet.Reversed]. Errors: [ErrInvalid], and the channel's errors when
-// nothing reached the bank (the top-up is then returned declined).
-func (w *Wallet) TopUpFromCard(ctx context.Context, ch channel.Channel, accountID string, card channel.Card, amount money.Amount) (TopUp, error) {
+// [Wallet.Reversed].
+//
+// key, the client's request key, makes it idempotent: the first call with a
+// key stores it with the top-up before anything is sent, and any later or
+// concurrent call with the same key for the account (from any process)
+// sends nothing and returns that top-up as it is now, perhaps still sent.
+// With key "" every call is a new top-up.
+//
+// Errors: [ErrInvalid] (also for a key over 100 bytes or not printable),
+// [ErrKeyReused] (the key was used for another amount or card; nothing is
+// sent), and the channel's errors when nothing reached the bank (the
+// top-up is then returned declined).
+func (w *Wallet) TopUpFromCard(ctx context.Context, ch channel.Channel, accountID string, card channel.Card, amount money.Amount, key string) (TopUp, error) {
 	if amount.Minor() <= 0 {
 		return TopUp{}, fmt.Errorf("%w: the amount must be positive", ErrInvalid)
 	}
+	if err := checkKey(key); err != nil {
+		return TopUp{}, err
+	}
 	r := w.newCardRow(topUps, ch, accountID, card, amount)
-	if err := w.db.InTx(ctx, func(tx *db.Tx) error { return w.insertTx(ctx, tx, topUps, &r) }); err != nil {
+	err := w.db.InTx(ctx, func(tx *db.Tx) error { return w.insertTx(ctx, tx, topUps, &r, key) })
+	if errors.Is(err, errKeyTaken) {
+		got, err := w.replay(ctx, topUps, r, key)
+		if err != nil {
+			return TopUp{}, fmt.Errorf("top-up: %w", err)
+		}
+		return TopUp(got), nil
+	}
+	if err != nil {
 		return TopUp{}, fmt.Errorf("top-up: %w", err)
 	}
 	res, chErr := ch.Charge(ctx, channel.Charge{AttemptID: r.ID, Amount: amount, Card: card})

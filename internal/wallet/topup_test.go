@@ -38,7 +38,7 @@ func TestTopUpFromCard(t *testing.T) {
 		)
 		bankBefore := env.BankBalance(t, cardOK)
 
-		top, err := w.TopUpFromCard(ctx, env.Channel, "acct_alice", channel.Card{PAN: cardOK, PIN: "123456"}, money.New(1_000_00, money.CNY))
+		top, err := w.TopUpFromCard(ctx, env.Channel, "acct_alice", channel.Card{PAN: cardOK, PIN: "123456"}, money.New(1_000_00, money.CNY), "")
 		if err != nil || top.State != "succeeded" || top.Bank != "icbc" {
 			t.Fatalf("top-up: %+v %v", top, err)
 		}
@@ -49,13 +49,13 @@ func TestTopUpFromCard(t *testing.T) {
 			t.Fatalf("bank %d, want %d", got, bankBefore-1_000_00)
 		}
 
-		top, err = w.TopUpFromCard(ctx, env.Channel, "acct_alice", channel.Card{PAN: cardNoFunds, PIN: "123456"}, money.New(50_00, money.CNY))
+		top, err = w.TopUpFromCard(ctx, env.Channel, "acct_alice", channel.Card{PAN: cardNoFunds, PIN: "123456"}, money.New(50_00, money.CNY), "")
 		if err != nil || top.State != "declined" || top.ResponseCode != "51" {
 			t.Fatalf("declined top-up: %+v %v", top, err)
 		}
 
 		silentBefore := env.BankBalance(t, cardSilent)
-		top, err = w.TopUpFromCard(ctx, env.Channel, "acct_alice", channel.Card{PAN: cardSilent, PIN: "123456"}, money.New(20_00, money.CNY))
+		top, err = w.TopUpFromCard(ctx, env.Channel, "acct_alice", channel.Card{PAN: cardSilent, PIN: "123456"}, money.New(20_00, money.CNY), "")
 		if err != nil || (top.State != "unknown" && top.State != "reversed") {
 			t.Fatalf("silent top-up: %+v %v", top, err)
 		}

@@ -47,14 +47,26 @@ func pendingAccount(cur money.Currency) string { return "withdrawals:pending:" +
 //   - an unknown outcome keeps it held while the credit is reversed; the
 //     acknowledgement, reported to [Wallet.Reversed], gives it back.
 //
-// Errors: [ErrInvalid], [ErrInsufficientFunds] (nothing is written), and
-// the channel's errors when nothing reached the bank.
-func (w *Wallet) Withdraw(ctx context.Context, ch channel.Channel, accountID string, card channel.Card, amount money.Amount) (Withdrawal, error) {
+// key, the client's request key, makes it idempotent: the first call with a
+// key stores it with the withdrawal, in the transaction that takes the
+// money, before anything is sent; any later or concurrent call with the
+// same key for the account (from any process) takes and sends nothing and
+// returns that withdrawal as it is now, perhaps still sent. With key ""
+// every call is a new withdrawal.
+//
+// Errors: [ErrInvalid] (also for a key over 100 bytes or not printable),
+// [ErrKeyReused] (the key was used for another amount or card; nothing is
+// written or sent), [ErrInsufficientFunds] (nothing is written), and the
+// channel's errors when nothing reached the bank.
+func (w *Wallet) Withdraw(ctx context.Context, ch channel.Channel, accountID string, card channel.Card, amount money.Amount, key string) (Withdrawal, error) {
 	if amount.Minor() <= 0 {
 		return Withdrawal{}, fmt.Errorf("%w: the amount must be positive", ErrInvalid)
 	}
 	if _, err := money.ParseCurrency(string(amount.Currency())); err != nil {
 		return Withdrawal{}, fmt.Errorf("%w: unknown currency", ErrInvalid)
+	}
+	if err := checkKey(key); err != nil {
+		return Withdrawal{}, err
 	}
 	p, ok := ch.(channel.Payouter)
 	if !ok {
@@ -62,7 +74,7 @@ func (w *Wallet) Withdraw(ctx context.Context, ch channel.Channel, accountID str
 	}
 	r := w.newCardRow(withdrawals, ch, accountID, card, amount)
 	err := w.db.InTx(ctx, func(tx *db.Tx) error {
-		if err := w.insertTx(ctx, tx, withdrawals, &r); err != nil {
+		if err := w.insertTx(ctx, tx, withdrawals, &r, key); err != nil {
 			return err
 		}
 		cur := amount.Currency()
@@ -79,6 +91,13 @@ func (w *Wallet) Withdraw(ctx context.Context, ch channel.Channel, accountID str
 		}
 		return err
 	})
+	if errors.Is(err, errKeyTaken) {
+		got, err := w.replay(ctx, withdrawals, r, key)
+		if err != nil {
+			return Withdrawal{}, fmt.Errorf("withdraw: %w", err)
+		}
+		return Withdrawal(got), nil
+	}
 	if err != nil {
 		return Withdrawal{}, fmt.Errorf("withdraw: %w", err)
 	}

@@ -60,7 +60,7 @@ func (b *withdrawBundle) listenReversals(t *testing.T) {
 // topUp credits 1,000.00 to accountID from cardOK.
 func (b *withdrawBundle) topUp(t *testing.T, accountID string) {
 	t.Helper()
-	top, err := b.w.TopUpFromCard(context.Background(), b.env.Channel, accountID, channel.Card{PAN: cardOK, PIN: "123456"}, cny(1_000_00))
+	top, err := b.w.TopUpFromCard(context.Background(), b.env.Channel, accountID, channel.Card{PAN: cardOK, PIN: "123456"}, cny(1_000_00), "")
 	if err != nil || top.State != "succeeded" {
 		t.Fatalf("top-up: %+v %v", top, err)
 	}
@@ -158,7 +158,7 @@ func TestWithdraw(t *testing.T) {
 					ch = b.env.Channel
 				}
 				cardBefore := b.env.BankBalance(t, cardOK)
-				wd, err := b.w.Withdraw(ctx, ch, acct, channel.Card{PAN: tt.card}, cny(tt.amount))
+				wd, err := b.w.Withdraw(ctx, ch, acct, channel.Card{PAN: tt.card}, cny(tt.amount), "")
 				switch {
 				case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
 					t.Fatalf("err %v, want %v", err, tt.wantErr)
@@ -213,7 +213,7 @@ func TestWithdrawUnknownIsReversed(t *testing.T) {
 		b.fund(t, "acct_alice")
 		silentBefore := b.env.BankBalance(t, cardSilent)
 
-		wd, err := b.w.Withdraw(ctx, b.env.Channel, "acct_alice", channel.Card{PAN: cardSilent}, cny(200_00))
+		wd, err := b.w.Withdraw(ctx, b.env.Channel, "acct_alice", channel.Card{PAN: cardSilent}, cny(200_00), "")
 		if err != nil || (wd.State != "unknown" && wd.State != "reversed") {
 			t.Fatalf("silent withdrawal: %+v %v", wd, err)
 		}
@@ -300,10 +300,10 @@ func TestResolveOpen(t *testing.T) {
 				cardBefore := b.env.BankBalance(t, cardOK)
 				ch := crashing{Channel: b.env.Channel, afterSend: tt.afterSend}
 				survive(t, func() {
-					_, _ = b.w.Withdraw(ctx, ch, acct, channel.Card{PAN: cardOK}, cny(300_00))
+					_, _ = b.w.Withdraw(ctx, ch, acct, channel.Card{PAN: cardOK}, cny(300_00), "")
 				})
 				survive(t, func() {
-					_, _ = b.w.TopUpFromCard(ctx, ch, acct, channel.Card{PAN: cardOK, PIN: "123456"}, cny(50_00))
+					_, _ = b.w.TopUpFromCard(ctx, ch, acct, channel.Card{PAN: cardOK, PIN: "123456"}, cny(50_00), "")
 				})
 				wds, _ := b.w.Withdrawals(ctx, acct, 10)
 				tops, _ := b.w.TopUps(ctx, acct, 10)

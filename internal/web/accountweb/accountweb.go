@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"paygate/internal/account"
@@ -65,10 +64,12 @@ type Wallet interface {
 	Balance(ctx context.Context, accountID string, cur money.Currency) (money.Amount, error)
 	// Send is [wallet.Wallet.Send].
 	Send(ctx context.Context, fromAccount, toEmail string, amount money.Amount, note, key string) (wallet.Sent, error)
-	// TopUp is [wallet.Wallet.TopUpFromCard] on the bank-card channel.
-	TopUp(ctx context.Context, accountID string, card channel.Card, amount money.Amount) (wallet.TopUp, error)
-	// Withdraw is [wallet.Wallet.Withdraw] on the bank-card channel.
-	Withdraw(ctx context.Context, accountID string, card channel.Card, amount money.Amount) (wallet.Withdrawal, error)
+	// TopUp is [wallet.Wallet.TopUpFromCard] on the bank-card channel;
+	// key is the form's idempotency key.
+	TopUp(ctx context.Context, accountID string, card channel.Card, amount money.Amount, key string) (wallet.TopUp, error)
+	// Withdraw is [wallet.Wallet.Withdraw] on the bank-card channel; key
+	// is the form's idempotency key.
+	Withdraw(ctx context.Context, accountID string, card channel.Card, amount money.Amount, key string) (wallet.Withdrawal, error)
 	// History is [ledger.Ledger.Search] on the account's balance in cur;
 	// an account that never held money may answer an empty page or
 	// [ledger.ErrAccountNotFound].
@@ -105,9 +106,6 @@ type Handler struct {
 	pages    map[string]*template.Template
 	assets   *assetSet
 	handler  http.Handler
-	// busy holds the accounts with a top-up or withdrawal in flight on this
-	// instance: a double-clicked card form is refused, not sent twice.
-	busy sync.Map
 }
 
 // New returns the account pages' handler. It serves every route under

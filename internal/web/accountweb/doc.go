@@ -28,8 +28,10 @@
 //     button, and only its POST uses the token (mail scanners open links).
 //     The only write on a GET is the anonymous session holding the form
 //     token.
-//   - Sending money is idempotent: the send form carries a key made when it
-//     is rendered, so submitting the same form twice moves the money once.
+//   - Sending money, topping up and withdrawing are idempotent: each form
+//     carries a key made when it is rendered, so submitting the same form
+//     twice (a double click, a retry, another gateway instance) moves the
+//     money once.
 //   - Every response is no-store, with a self-only Content-Security-Policy,
 //     nosniff, no-referrer (links carry tokens) and frame-ancestors 'none'.
 //   - Bad input never panics or answers 500: it is shown on the form. A

@@ -65,12 +65,12 @@ func (a walletAdapter) Send(ctx context.Context, from, to string, amt money.Amou
 	return a.w.Send(ctx, from, to, amt, note, key)
 }
 
-func (a walletAdapter) TopUp(ctx context.Context, accountID string, card channel.Card, amt money.Amount) (wallet.TopUp, error) {
-	return a.w.TopUpFromCard(ctx, a.ch, accountID, card, amt)
+func (a walletAdapter) TopUp(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.TopUp, error) {
+	return a.w.TopUpFromCard(ctx, a.ch, accountID, card, amt, key)
 }
 
-func (a walletAdapter) Withdraw(ctx context.Context, accountID string, card channel.Card, amt money.Amount) (wallet.Withdrawal, error) {
-	return a.w.Withdraw(ctx, a.ch, accountID, card, amt)
+func (a walletAdapter) Withdraw(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.Withdrawal, error) {
+	return a.w.Withdraw(ctx, a.ch, accountID, card, amt, key)
 }
 
 func (a walletAdapter) History(ctx context.Context, accountID string, cur money.Currency, f ledger.HistoryFilter) (ledger.Page, error) {
@@ -116,6 +116,7 @@ type testBundle struct {
 	accounts *account.Service
 	wallet   *wallet.Wallet
 	ledger   *ledger.Ledger
+	env      *paymenttest.Env // the bank simulator and its channel
 	outbox   *mail.Outbox
 	clock    *clock.Fake // the account service's: link expiry, lock-out
 	srv      *httptest.Server
@@ -127,7 +128,7 @@ func newTestBundle(t *testing.T, d *db.DB) *testBundle {
 	ctx := context.Background()
 	env := paymenttest.New(t, d)
 	ids := id.NewGenerator(nil, nil)
-	b := &testBundle{db: d, ledger: env.Ledger, outbox: mail.NewOutbox(d, ids), clock: clock.NewFake(time.Now()), logs: &syncBuffer{}}
+	b := &testBundle{db: d, ledger: env.Ledger, env: env, outbox: mail.NewOutbox(d, ids), clock: clock.NewFake(time.Now()), logs: &syncBuffer{}}
 	var handler http.Handler
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(b.srv.Close)

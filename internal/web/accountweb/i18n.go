@@ -223,7 +223,8 @@ var messages = map[string][2]string{
 	"topup_unknown":   {"银行没有及时确认，本次充值未入账；如已扣款将自动撤销。", "The bank did not confirm in time: nothing was added, and any debit is being reversed."},
 	"withdraw_unknown": {"银行暂未确认提现结果，我们正在核实；如未到账，款项将退回您的余额。",
 		"The bank has not confirmed the withdrawal yet and we are checking with it; if the money did not arrive, it comes back to your balance."},
-	"busy": {"上一笔银行卡操作仍在处理中，请稍候再试。", "Your previous card request is still being processed. Please wait and try again."},
+	"card_in_flight": {"这张表单已经提交过，银行仍在处理中，请勿重复提交；稍后请在账户概览查看结果。",
+		"This form was already submitted and the bank is still processing it. Do not submit it again; check your overview shortly for the result."},
 
 	// Input problems: nothing was sent anywhere.
 	"bad_email":      {"请输入正确的电子邮箱，例如 name@example.com。", "Enter a valid email address, like name@example.com."},
@@ -268,6 +269,7 @@ var messages = map[string][2]string{
 	"err_wallet_invalid":                 {"付款信息不正确。", "The transfer is invalid."},
 	"err_wallet_insufficient_funds":      {"余额不足。", "Your balance is not enough for this."},
 	"err_wallet_self_transfer":           {"不能付款给自己的账户。", "You cannot send money to your own account."},
+	"err_wallet_key_reused":              {"这张表单已经提交过一笔不同的充值或提现。请核对交易明细，如仍需办理请再次提交。", "This form was already used for a different top-up or withdrawal. Check your history; submit again if you still want it."},
 	"err_ledger_insufficient_funds":      {"余额不足。", "Your balance is not enough for this."},
 	"err_card_not_supported":             {"暂不支持该银行的卡，请更换其他银行卡。", "We cannot take cards from this bank yet. Please use another card."},
 	"err_card_invalid":                   {"银行卡信息不正确。", "The card details are not valid."},

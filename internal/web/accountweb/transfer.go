@@ -86,9 +86,11 @@ func amountProblem(l lang, err error, cur money.Currency) string {
 }
 
 // cardData is the top-up and withdrawal form as shown again. The PIN is
-// never in it.
+// never in it. Key is the idempotency key made when the form is rendered:
+// kept when it is shown again for an input problem (nothing was sent), new
+// once the wallet has answered, since the form then starts another request.
 type cardData struct {
-	CardNo, Amount string
+	Key, CardNo, Amount string
 }
 
 // cardForm is the decoded card form; the PIN stays apart from cardData.
@@ -101,12 +103,15 @@ type cardForm struct {
 // or "". withPIN says whether the form has a PIN (top-up) or not
 // (withdrawal).
 func (h *Handler) decodeCardForm(r *http.Request, l lang, withPIN bool) (cardForm, money.Amount, string) {
-	f := cardForm{cardData: cardData{CardNo: strings.Map(dropSeparators, r.PostForm.Get("card_no")),
+	f := cardForm{cardData: cardData{Key: r.PostForm.Get("key"), CardNo: strings.Map(dropSeparators, r.PostForm.Get("card_no")),
 		Amount: strings.TrimSpace(r.PostForm.Get("amount"))}}
 	if withPIN {
 		f.PIN = r.PostForm.Get("pin")
 	}
 	switch {
+	case f.Key == "" || len(f.Key) > 100:
+		f.Key = newSecret()
+		return f, money.Amount{}, l.text("bad_form_body")
 	case f.CardNo == "":
 		return f, money.Amount{}, l.text("bad_card_empty")
 	case !validPAN(f.CardNo):
@@ -122,10 +127,11 @@ func (h *Handler) decodeCardForm(r *http.Request, l lang, withPIN bool) (cardFor
 }
 
 func (h *Handler) topUpForm(w http.ResponseWriter, r *http.Request, a account.Account) {
-	h.render(w, r, http.StatusOK, "topup", h.userView(r, a, "title_topup", "topup").with(&cardData{}))
+	h.render(w, r, http.StatusOK, "topup", h.userView(r, a, "title_topup", "topup").with(&cardData{Key: newSecret()}))
 }
 
-// topUp debits a card into the balance.
+// topUp debits a card into the balance. The same form sent twice debits
+// the card once: the second gets the first's top-up back.
 func (h *Handler) topUp(w http.ResponseWriter, r *http.Request, a account.Account) {
 	ctx := r.Context()
 	v := h.userView(r, a, "title_topup", "topup")
@@ -136,14 +142,9 @@ func (h *Handler) topUp(w http.ResponseWriter, r *http.Request, a account.Accoun
 		h.render(w, r, http.StatusBadRequest, "topup", v)
 		return
 	}
-	if !h.acquire(a.ID) {
-		v.Problem = v.T("busy")
-		h.render(w, r, http.StatusConflict, "topup", v)
-		return
-	}
-	defer h.busy.Delete(a.ID)
 	card := channel.Card{PAN: f.CardNo, PIN: f.PIN}
-	t, err := h.wallet.TopUp(ctx, a.ID, card, amt)
+	t, err := h.wallet.TopUp(ctx, a.ID, card, amt, f.Key)
+	f.Key = newSecret() // whatever is shown next is a new top-up
 	if err != nil {
 		h.log.WarnContext(ctx, "account: top-up refused", "account_id", a.ID, "card", card, "amount", amt.Format(), "code", errs.CodeOf(err), "err", err)
 		h.failed(w, r, err, "topup", v)
@@ -158,6 +159,9 @@ func (h *Handler) topUp(w http.ResponseWriter, r *http.Request, a account.Accoun
 	case "declined":
 		f.CardNo = "" // try another card
 		h.declined(w, r, v, "topup", t.ResponseCode)
+	case "sent": // the same form, sent before, is still with the bank
+		v.Problem, v.Tone = v.T("card_in_flight"), "warn"
+		h.render(w, r, http.StatusOK, "topup", v)
 	default: // unknown or reversed: nothing was credited
 		v.Problem, v.Tone = v.T("topup_unknown"), "warn"
 		h.render(w, r, http.StatusOK, "topup", v)
@@ -165,10 +169,11 @@ func (h *Handler) topUp(w http.ResponseWriter, r *http.Request, a account.Accoun
 }
 
 func (h *Handler) withdrawForm(w http.ResponseWriter, r *http.Request, a account.Account) {
-	h.render(w, r, http.StatusOK, "withdraw", h.userView(r, a, "title_withdraw", "withdraw").with(&cardData{}))
+	h.render(w, r, http.StatusOK, "withdraw", h.userView(r, a, "title_withdraw", "withdraw").with(&cardData{Key: newSecret()}))
 }
 
-// withdraw pays the balance out to a card.
+// withdraw pays the balance out to a card. The same form sent twice pays
+// once: the second gets the first's withdrawal back.
 func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, a account.Account) {
 	ctx := r.Context()
 	v := h.userView(r, a, "title_withdraw", "withdraw")
@@ -179,14 +184,9 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, a account.Acc
 		h.render(w, r, http.StatusBadRequest, "withdraw", v)
 		return
 	}
-	if !h.acquire(a.ID) {
-		v.Problem = v.T("busy")
-		h.render(w, r, http.StatusConflict, "withdraw", v)
-		return
-	}
-	defer h.busy.Delete(a.ID)
 	card := channel.Card{PAN: f.CardNo}
-	wd, err := h.wallet.Withdraw(ctx, a.ID, card, amt)
+	wd, err := h.wallet.Withdraw(ctx, a.ID, card, amt, f.Key)
+	f.Key = newSecret() // whatever is shown next is a new withdrawal
 	if err != nil {
 		h.log.WarnContext(ctx, "account: withdrawal refused", "account_id", a.ID, "card", card, "amount", amt.Format(), "code", errs.CodeOf(err), "err", err)
 		h.failed(w, r, err, "withdraw", v)
@@ -200,17 +200,13 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, a account.Acc
 		h.seeOther(w, r, "/account/")
 	case "declined":
 		h.declined(w, r, v, "withdraw", wd.ResponseCode)
-	default: // sent, unknown or reversed: being resolved
+	case "sent": // the same form, sent before, is still with the bank
+		v.Problem, v.Tone = v.T("card_in_flight"), "warn"
+		h.render(w, r, http.StatusOK, "withdraw", v)
+	default: // unknown or reversed: being resolved
 		v.Problem, v.Tone = v.T("withdraw_unknown"), "warn"
 		h.render(w, r, http.StatusOK, "withdraw", v)
 	}
-}
-
-// acquire marks an account's card request in flight on this instance; it
-// is false if one already is.
-func (h *Handler) acquire(accountID string) bool {
-	_, busy := h.busy.LoadOrStore(accountID, struct{}{})
-	return !busy
 }
 
 // declined shows the bank's reason on the card form.

@@ -137,6 +137,92 @@ func TestDoubleSubmitMovesMoneyOnce(t *testing.T) {
 	})
 }
 
+// TestDoubleSubmitCardFormsMoveMoneyOnce: the same top-up or withdrawal
+// form posted twice, even at once, moves money once at the bank and in the
+// balance; shown again for an input problem it keeps its key, and posted
+// again changed with its used key it is refused and moves nothing.
+func TestDoubleSubmitCardFormsMoveMoneyOnce(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := newTestBundle(t, d)
+		u, id := b.newMember(t, "pat@example.com", 0)
+		tests := []struct {
+			page, card, amount string
+			pin                string // "": the withdrawal form has none
+			balance, bank      int64  // what one request moves
+		}{
+			{page: "topup", card: cardOK, amount: "100", pin: goodPIN, balance: 100_00, bank: -100_00},
+			{page: "withdraw", card: cardOK, amount: "40", balance: -40_00, bank: 40_00},
+		}
+		for _, tt := range tests {
+			path := "/account/" + tt.page + "?lang=en"
+			form := hidden(u.get(t, path).body)
+			key := form.Get("key")
+			if key == "" {
+				t.Fatalf("the %s form has no key", tt.page)
+			}
+			form.Set("card_no", tt.card)
+			if tt.pin != "" {
+				form.Set("pin", tt.pin)
+			}
+
+			form.Set("amount", "lots")
+			res := u.post(t, path, form)
+			wantStatus(t, tt.page+" bad amount", res, http.StatusBadRequest)
+			if got := hidden(res.body).Get("key"); got != key {
+				t.Fatalf("%s: the form shown again for a bad amount has key %q, want %q", tt.page, got, key)
+			}
+
+			form.Set("amount", tt.amount)
+			balBefore, bankBefore := b.balance(t, id), b.env.BankBalance(t, tt.card)
+			var wg sync.WaitGroup
+			results := make([]response, 4)
+			for i := range results {
+				wg.Go(func() { results[i] = u.post(t, path, form) })
+			}
+			wg.Wait()
+			// Each sees the request done, or still with the bank.
+			done := 0
+			for _, res := range results {
+				switch res.status {
+				case http.StatusSeeOther:
+					done++
+				case http.StatusOK:
+					mustContain(t, tt.page+" in flight", res.body, "This form was already submitted and the bank is still processing it.")
+				default:
+					t.Fatalf("%s: status %d\n%s", tt.page, res.status, excerpt(res.body))
+				}
+			}
+			if done == 0 {
+				t.Fatalf("%s: no post saw it done", tt.page)
+			}
+			res = u.post(t, path, form)
+			wantStatus(t, tt.page+" once more", res, http.StatusSeeOther)
+			if got := b.balance(t, id) - balBefore; got != tt.balance {
+				t.Fatalf("%s: the balance moved %d, want %d", tt.page, got, tt.balance)
+			}
+			if got := b.env.BankBalance(t, tt.card) - bankBefore; got != tt.bank {
+				t.Fatalf("%s: the card moved %d at the bank, want %d", tt.page, got, tt.bank)
+			}
+
+			before := b.snapshot(t)
+			form.Set("amount", "1")
+			res = u.post(t, path, form)
+			wantStatus(t, tt.page+": changed form, same key", res, http.StatusUnprocessableEntity)
+			mustContain(t, tt.page+": changed form, same key", res.body, "This form was already used for a different top-up or withdrawal")
+			if b.snapshot(t) != before {
+				t.Fatalf("%s: the refused request changed state", tt.page)
+			}
+			if got := hidden(res.body).Get("key"); got == key || got == "" {
+				t.Fatalf("%s: the form shown again has key %q, want a new one", tt.page, got)
+			}
+		}
+		if n, m := b.count(t, "wallet_topups"), b.count(t, "wallet_withdrawals"); n != 1 || m != 1 {
+			t.Fatalf("%d top-ups and %d withdrawals, want one each", n, m)
+		}
+	})
+}
+
 // TestSendProblems: bad input is shown on the form, with what was typed,
 // and moves nothing.
 func TestSendProblems(t *testing.T) {

@@ -74,7 +74,7 @@ func TestRegisterTopUpPayFromBalance(t *testing.T) {
 	browsertest.Step(t, ctx, "choose the account balance", chromedp.Click(chromedp.ID("tab-account")), chromedp.WaitVisible(chromedp.ID("account-pay-button")))
 	browsertest.Step(t, ctx, "pay from the balance", chromedp.SendKeys(chromedp.ID("account_email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), password), chromedp.Click(chromedp.ID("account-pay-button")), chromedp.WaitVisible(chromedp.ID("success")))
-	browsertest.Step(t, ctx, "return to the shop", chromedp.Click(chromedp.ID("return-link")), chromedp.WaitVisible(chromedp.CSS("#order-status.paid")))
+	browsertest.ReturnToShop(t, ctx, "#order-status.paid")
 	if body := browsertest.Text(t, ctx, "main"); !strings.Contains(body, "signed notification evt_") {
 		t.Fatalf("the order page does not name the notification:\n%s", body)
 	}

@@ -70,8 +70,7 @@ func TestShopToCashierToPaid(t *testing.T) {
 	browsertest.Step(t, ctx, "pay with card 018",
 		chromedp.SendKeys(chromedp.ID("card_no"), "6222020000000000018"), chromedp.SendKeys(chromedp.ID("pin"), "123456"),
 		chromedp.Click(chromedp.ID("pay-button")), chromedp.WaitVisible(chromedp.ID("success")))
-	browsertest.Step(t, ctx, "return to the shop", chromedp.Click(chromedp.ID("return-link")),
-		chromedp.WaitVisible(chromedp.CSS("#order-status.paid")))
+	browsertest.ReturnToShop(t, ctx, "#order-status.paid")
 	if got := browsertest.Text(t, ctx, "#order-status"); !strings.Contains(got, "Paid") {
 		t.Fatalf("order status %q", got)
 	}

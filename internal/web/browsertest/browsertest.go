@@ -75,3 +75,15 @@ func Text(t *testing.T, ctx context.Context, sel string) string {
 	}
 	return s
 }
+
+// ReturnToShop follows the cashier's success page back to the shop and
+// waits for the element sel there. The success page also sends the payer
+// back by itself after a few seconds, so on a slow machine that redirect
+// may come first and leave no link to click: either way counts.
+func ReturnToShop(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, _ = chromedp.Run(cctx, chromedp.Click(chromedp.ID("return-link"), chromedp.NodeVisible))
+	cancel()
+	Step(t, ctx, "back at the shop", chromedp.WaitVisible(sel))
+}

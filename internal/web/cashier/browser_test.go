@@ -103,7 +103,7 @@ func TestBrowserPay(t *testing.T) {
 		t.Fatalf("success page %q", got)
 	}
 	screenshot(t, ctx, dir, "cashier-success.png")
-	step(t, ctx, "return to the shop", chromedp.Click(chromedp.ID("return-link")), chromedp.WaitVisible(chromedp.ID("shop")))
+	browsertest.ReturnToShop(t, ctx, "#shop")
 	if got := text(t, ctx, "#order"); got != p.ID+" succeeded" {
 		t.Fatalf("shop page shows %q", got)
 	}

@@ -28,8 +28,8 @@ type HistoryFilter struct {
 	Limit     int   // page size, 1–1000
 }
 
-// searchHistory is [selectHistory] without its fixed ordering, so that
-// filters can be added before it.
+// searchHistory and its parts build the history query: filters go between
+// the selection and the ordering.
 const (
 	searchHistory = `SELECT p.id, e.id, e.entry_key, e.description, p.amount_minor, p.balance_after_minor, p.created_at
 FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id

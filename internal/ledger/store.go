@@ -416,48 +416,8 @@ type Page struct {
 	Next int64
 }
 
-const selectHistory = `SELECT p.id, e.id, e.entry_key, e.description, p.amount_minor, p.balance_after_minor, p.created_at
-FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
-WHERE p.account_id = ? AND p.id < ?
-ORDER BY p.id DESC LIMIT ?`
-
 // History returns up to limit (1–1000) postings of the named account older
 // than the cursor before (0 for the newest page). Errors: [ErrAccountNotFound].
 func (l *Ledger) History(ctx context.Context, name string, before int64, limit int) (Page, error) {
-	if limit <= 0 || limit > 1000 {
-		return Page{}, fmt.Errorf("%w: history limit %d not in 1–1000", ErrInvalidEntry, limit)
-	}
-	a, err := l.Account(ctx, name)
-	if err != nil {
-		return Page{}, err
-	}
-	if before <= 0 {
-		before = 1<<63 - 1
-	}
-	rows, err := l.db.Query(ctx, selectHistory, a.ID, before, limit+1)
-	if err != nil {
-		return Page{}, fmt.Errorf("history %s: %w", name, err)
-	}
-	defer rows.Close()
-	var page Page
-	for rows.Next() {
-		var (
-			ln       Line
-			amt, bal int64
-		)
-		if err := rows.Scan(&ln.PostingID, &ln.EntryID, &ln.EntryKey, &ln.Description, &amt, &bal, &ln.CreatedAt); err != nil {
-			return Page{}, fmt.Errorf("history %s: %w", name, err)
-		}
-		ln.Amount, ln.BalanceAfter = money.New(amt, a.Currency), money.New(bal, a.Currency)
-		ln.CreatedAt = ln.CreatedAt.UTC()
-		page.Lines = append(page.Lines, ln)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("history %s: %w", name, err)
-	}
-	if len(page.Lines) > limit {
-		page.Lines = page.Lines[:limit]
-		page.Next = page.Lines[limit-1].PostingID
-	}
-	return page, nil
+	return l.Search(ctx, name, HistoryFilter{Before: before, Limit: limit})
 }

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"paygate/internal/account"
+	"paygate/internal/clock"
 	"paygate/internal/db"
 	"paygate/internal/db/dbtest"
 	"paygate/internal/id"
@@ -45,15 +48,22 @@ func (m *mailbox) token(t *testing.T, to string) string {
 }
 
 // TestClaimBecomesBalanceOnActivation wires the real account service to the
-// wallet: 88.00 sent to an unregistered address waits in a claim; when that
-// address registers and activates, the activation's own transaction makes
-// it the new account's balance.
+// wallet: 88.00 sent to an unregistered address waits in a claim and an
+// invitation goes to the address; when that address registers and
+// activates, the activation's own transaction makes it the new account's
+// balance. Another claim, never taken, returns to the sender once its
+// period has passed — once, however often the sweep runs.
 func TestClaimBecomesBalanceOnActivation(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		ids := id.NewGenerator(nil, nil)
 		l := ledger.New(d, ids)
+		clk := clock.NewFake(time.Now())
+		var (
+			invitesMu sync.Mutex
+			invites   []string
+		)
 		if err := l.OpenAccounts(ctx, ledger.AccountSpec{Name: "world", Currency: "CNY", AllowNegative: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +73,13 @@ func TestClaimBecomesBalanceOnActivation(t *testing.T) {
 				return wallet.Recipient{}, nil
 			}
 			return wallet.Recipient{AccountID: a.ID}, err
-		}, wallet.Options{IDs: ids})
+		}, wallet.Options{IDs: ids, Clock: clk, ClaimPeriod: 30 * 24 * time.Hour,
+			Invite: func(_ context.Context, _ *db.Tx, to string, c wallet.Claim) error {
+				invitesMu.Lock()
+				defer invitesMu.Unlock()
+				invites = append(invites, to+" "+c.Amount.String())
+				return nil
+			}})
 		mail := &mailbox{sent: map[string]string{}}
 		accounts := account.NewService(d, mail, account.Options{BaseURL: "http://gw.test", IDs: ids,
 			OnActivate: func(ctx context.Context, tx *db.Tx, a account.Account) error {
@@ -103,6 +119,39 @@ func TestClaimBecomesBalanceOnActivation(t *testing.T) {
 		}
 		if bal, _ := w.Balance(ctx, alice.ID, money.CNY); bal.Minor() != 912_00 {
 			t.Fatalf("alice holds %v", bal)
+		}
+
+		// A claim nobody takes goes back to the sender after its period.
+		if _, err := w.Send(ctx, alice.ID, "dave@example.com", money.New(12_00, money.CNY), "", "k2"); err != nil {
+			t.Fatal(err)
+		}
+		invitesMu.Lock()
+		if want := []string{"carol@example.com 88.00", "dave@example.com 12.00"}; !slices.Equal(invites, want) {
+			t.Fatalf("invitations %v, want %v", invites, want)
+		}
+		invitesMu.Unlock()
+		if n, err := w.ReturnExpired(ctx); err != nil || n != 0 {
+			t.Fatalf("returned %d (%v) before the period", n, err)
+		}
+		clk.Advance(30*24*time.Hour + time.Second)
+		for range 2 {
+			if _, err := w.ReturnExpired(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if bal, _ := w.Balance(ctx, alice.ID, money.CNY); bal.Minor() != 912_00 {
+			t.Fatalf("alice holds %v after the return, want 912.00", bal)
+		}
+		claims, err := w.Claims(ctx, alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states := map[string]string{}
+		for _, c := range claims {
+			states[c.ToEmail] = c.State
+		}
+		if states["carol@example.com"] != "claimed" || states["dave@example.com"] != "returned" {
+			t.Fatalf("claims %v", states)
 		}
 		if r, err := l.Check(ctx); err != nil || !r.OK() {
 			t.Fatalf("ledger check: %v %v", r.Problems, err)

@@ -51,18 +51,18 @@ func checkKey(key string) error {
 	return nil
 }
 
-// cardRow is a top-up or a withdrawal; [TopUp] and [Withdrawal] have the
-// same fields, so each converts to and from it.
-type cardRow struct {
+// CardRequest is one try to move money between a balance and a bank card:
+// a [TopUp] or a [Withdrawal].
+type CardRequest struct {
 	ID           string
 	AccountID    string
 	Amount       money.Amount
 	Bank         string
 	CardMasked   string
-	State        string
+	State        string // sent, succeeded, declined, unknown, reversed
 	ResponseCode string
 	Message      string
-	RRN          string
+	RRN          string // the bank's retrieval reference number, once it answered
 	CreatedAt    time.Time
 }
 
@@ -74,7 +74,7 @@ type cardKind struct {
 	notFound error
 	// moveTx makes, inside tx, the ledger movement owed once r has
 	// reached r.State. Its entry keys make it happen once per request.
-	moveTx func(w *Wallet, ctx context.Context, tx *db.Tx, r cardRow) error
+	moveTx func(w *Wallet, ctx context.Context, tx *db.Tx, r CardRequest) error
 }
 
 var (
@@ -88,8 +88,8 @@ func (k *cardKind) owns(id string) bool { return strings.HasPrefix(id, k.prefix+
 const cardColumns = `id, account_id, amount_minor, currency, bank, card_masked, state, response_code, message, rrn, created_at`
 
 // newCardRow starts a request of kind k for amount to or from card via ch.
-func (w *Wallet) newCardRow(k *cardKind, ch channel.Channel, accountID string, card channel.Card, amount money.Amount) cardRow {
-	r := cardRow{ID: w.opts.IDs.New(k.prefix), AccountID: accountID, Amount: amount, CardMasked: card.Masked(), State: "sent"}
+func (w *Wallet) newCardRequest(k *cardKind, ch channel.Channel, accountID string, card channel.Card, amount money.Amount) CardRequest {
+	r := CardRequest{ID: w.opts.IDs.New(k.prefix), AccountID: accountID, Amount: amount, CardMasked: card.Masked(), State: "sent"}
 	if bc, ok := ch.(interface{ Bank(string) string }); ok {
 		r.Bank = bc.Bank(card.PAN)
 	}
@@ -100,7 +100,7 @@ func (w *Wallet) newCardRow(k *cardKind, ch channel.Channel, accountID string, c
 // ""), within tx. It returns errKeyTaken if the account already has a
 // request of kind k with that key; the transaction must then be rolled
 // back (PostgreSQL has aborted it).
-func (w *Wallet) insertTx(ctx context.Context, tx *db.Tx, k *cardKind, r *cardRow, key string) error {
+func (w *Wallet) insertTx(ctx context.Context, tx *db.Tx, k *cardKind, r *CardRequest, key string) error {
 	r.CreatedAt = tx.Now()
 	var keyArg any // NULL: no key, no collision
 	if key != "" {
@@ -123,14 +123,14 @@ VALUES (?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?)`, r.ID, r.AccountID, r.Amount.Minor()
 // insertTx's transaction is over: the row that took the key was committed
 // before the unique index refused r's. Errors: [ErrKeyReused] when that
 // request is for another amount or card.
-func (w *Wallet) replay(ctx context.Context, k *cardKind, r cardRow, key string) (cardRow, error) {
-	got, err := scanCardRow(w.db.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE account_id = ? AND idem_key = ?`,
+func (w *Wallet) replay(ctx context.Context, k *cardKind, r CardRequest, key string) (CardRequest, error) {
+	got, err := scanCardRequest(w.db.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE account_id = ? AND idem_key = ?`,
 		r.AccountID, key))
 	if err != nil {
-		return cardRow{}, fmt.Errorf("%s of %s by its key: %w", k.name, r.AccountID, err)
+		return CardRequest{}, fmt.Errorf("%s of %s by its key: %w", k.name, r.AccountID, err)
 	}
 	if got.Amount != r.Amount || got.CardMasked != r.CardMasked {
-		return cardRow{}, fmt.Errorf("%s %s: %w", k.name, got.ID, ErrKeyReused)
+		return CardRequest{}, fmt.Errorf("%s %s: %w", k.name, got.ID, ErrKeyReused)
 	}
 	return got, nil
 }
@@ -138,7 +138,7 @@ func (w *Wallet) replay(ctx context.Context, k *cardKind, r cardRow, key string)
 // conclude records what ch reported for r (res, or chErr when nothing
 // reached the provider, which declines r) and returns chErr, or the error
 // of recording it.
-func (w *Wallet) conclude(ctx context.Context, ch channel.Channel, k *cardKind, r *cardRow, res channel.Result, chErr error) error {
+func (w *Wallet) conclude(ctx context.Context, ch channel.Channel, k *cardKind, r *CardRequest, res channel.Result, chErr error) error {
 	if chErr != nil && res.Status != channel.Unknown {
 		if err := w.finish(ctx, ch, k, r, channel.Result{Status: channel.Declined, Code: "XX", Message: "not sent"}); err != nil {
 			// The sweep declines it once it is stale ([Wallet.ResolveOpen]).
@@ -154,7 +154,7 @@ func (w *Wallet) conclude(ctx context.Context, ch channel.Channel, k *cardKind, 
 // armed reversal goes exactly when the approval and its money movement
 // commit; one that comes too late to confirm ([channel.ErrNotConfirmable])
 // is recorded unknown instead, since the provider is reversing it.
-func (w *Wallet) finish(ctx context.Context, ch channel.Channel, k *cardKind, r *cardRow, res channel.Result) error {
+func (w *Wallet) finish(ctx context.Context, ch channel.Channel, k *cardKind, r *CardRequest, res channel.Result) error {
 	record := func(tx *db.Tx, res channel.Result) error {
 		got, moved, err := w.transitionTx(ctx, tx, k, r.ID, []string{"sent"}, stateOf(res.Status), &res)
 		if err != nil {
@@ -203,10 +203,10 @@ func stateOf(s channel.Status) string {
 // from, to state to — taking res's provider, code, message and reference
 // when res is not nil — and makes the money movement that state owes. It
 // returns the request as it now is and whether it moved it.
-func (w *Wallet) transitionTx(ctx context.Context, tx *db.Tx, k *cardKind, id string, from []string, to string, res *channel.Result) (cardRow, bool, error) {
+func (w *Wallet) transitionTx(ctx context.Context, tx *db.Tx, k *cardKind, id string, from []string, to string, res *channel.Result) (CardRequest, bool, error) {
 	r, err := w.getTx(ctx, tx, k, id)
 	if err != nil {
-		return cardRow{}, false, err
+		return CardRequest{}, false, err
 	}
 	was := r.State
 	if !slices.Contains(from, was) {
@@ -222,7 +222,7 @@ func (w *Wallet) transitionTx(ctx context.Context, tx *db.Tx, k *cardKind, id st
 	out, err := tx.Exec(ctx, `UPDATE `+k.table+` SET state = ?, bank = ?, response_code = ?, message = ?, rrn = ?, updated_at = ?
 WHERE id = ? AND state = ?`, r.State, r.Bank, r.ResponseCode, r.Message, r.RRN, tx.Now(), id, was)
 	if err != nil {
-		return cardRow{}, false, fmt.Errorf("%s %s: %w", k.name, id, err)
+		return CardRequest{}, false, fmt.Errorf("%s %s: %w", k.name, id, err)
 	}
 	if n, _ := out.RowsAffected(); n != 1 {
 		// Another transaction moved it first (PostgreSQL re-reads the row
@@ -231,19 +231,19 @@ WHERE id = ? AND state = ?`, r.State, r.Bank, r.ResponseCode, r.Message, r.RRN, 
 		return r, false, err
 	}
 	if err := k.moveTx(w, ctx, tx, r); err != nil {
-		return cardRow{}, false, fmt.Errorf("%s %s %s: %w", k.name, id, r.State, err)
+		return CardRequest{}, false, fmt.Errorf("%s %s %s: %w", k.name, id, r.State, err)
 	}
 	return r, true, nil
 }
 
 // getTx reads request id of kind k within tx. Errors: k's not-found error.
-func (w *Wallet) getTx(ctx context.Context, tx *db.Tx, k *cardKind, id string) (cardRow, error) {
-	r, err := scanCardRow(tx.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE id = ?`, id))
+func (w *Wallet) getTx(ctx context.Context, tx *db.Tx, k *cardKind, id string) (CardRequest, error) {
+	r, err := scanCardRequest(tx.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return cardRow{}, fmt.Errorf("%s %s: %w", k.name, id, k.notFound)
+		return CardRequest{}, fmt.Errorf("%s %s: %w", k.name, id, k.notFound)
 	}
 	if err != nil {
-		return cardRow{}, fmt.Errorf("%s %s: %w", k.name, id, err)
+		return CardRequest{}, fmt.Errorf("%s %s: %w", k.name, id, err)
 	}
 	return r, nil
 }
@@ -272,13 +272,13 @@ func (w *Wallet) nothingTaken(ctx context.Context, k *cardKind, id string) error
 }
 
 // byID returns request id of kind k, or k's not-found error.
-func (w *Wallet) byID(ctx context.Context, k *cardKind, id string) (cardRow, error) {
-	r, err := scanCardRow(w.db.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE id = ?`, id))
+func (w *Wallet) byID(ctx context.Context, k *cardKind, id string) (CardRequest, error) {
+	r, err := scanCardRequest(w.db.QueryRow(ctx, `SELECT `+cardColumns+` FROM `+k.table+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return cardRow{}, k.notFound
+		return CardRequest{}, k.notFound
 	}
 	if err != nil {
-		return cardRow{}, fmt.Errorf("%s %s: %w", k.name, id, err)
+		return CardRequest{}, fmt.Errorf("%s %s: %w", k.name, id, err)
 	}
 	return r, nil
 }
@@ -291,7 +291,7 @@ const (
 
 // list returns an account's requests of kind k, newest first: at most
 // limit (≤ 0 means 100; capped at 500).
-func (w *Wallet) list(ctx context.Context, k *cardKind, accountID string, limit int) ([]cardRow, error) {
+func (w *Wallet) list(ctx context.Context, k *cardKind, accountID string, limit int) ([]CardRequest, error) {
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
@@ -302,9 +302,9 @@ WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, accountID, limi
 		return nil, fmt.Errorf("%ss of %s: %w", k.name, accountID, err)
 	}
 	defer rows.Close()
-	var out []cardRow
+	var out []CardRequest
 	for rows.Next() {
-		r, err := scanCardRow(rows)
+		r, err := scanCardRequest(rows)
 		if err != nil {
 			return nil, fmt.Errorf("%ss of %s: %w", k.name, accountID, err)
 		}
@@ -313,24 +313,15 @@ WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`, accountID, limi
 	return out, rows.Err()
 }
 
-// convertRows turns rows into top-ups or withdrawals.
-func convertRows[T TopUp | Withdrawal](rows []cardRow) []T {
-	out := make([]T, len(rows))
-	for i, r := range rows {
-		out[i] = T(r)
-	}
-	return out
-}
-
-func scanCardRow(row interface{ Scan(...any) error }) (cardRow, error) {
+func scanCardRequest(row interface{ Scan(...any) error }) (CardRequest, error) {
 	var (
-		r      cardRow
+		r      CardRequest
 		amount int64
 		cur    string
 	)
 	if err := row.Scan(&r.ID, &r.AccountID, &amount, &cur, &r.Bank, &r.CardMasked, &r.State, &r.ResponseCode, &r.Message,
 		&r.RRN, &r.CreatedAt); err != nil {
-		return cardRow{}, err
+		return CardRequest{}, err
 	}
 	r.Amount = money.New(amount, money.Currency(strings.TrimSpace(cur)))
 	r.CreatedAt = r.CreatedAt.UTC()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"paygate/internal/channel"
 	"paygate/internal/db"
@@ -19,18 +18,7 @@ const PrefixTopUp = "top"
 var ErrTopUpNotFound = errs.E(errs.NotFound, "topup_not_found", "No such top-up.")
 
 // TopUp is one try to move money from a bank card into a balance.
-type TopUp struct {
-	ID           string
-	AccountID    string
-	Amount       money.Amount
-	Bank         string
-	CardMasked   string
-	State        string // sent, succeeded, declined, unknown, reversed
-	ResponseCode string
-	Message      string
-	RRN          string // the bank's retrieval reference number, once it answered
-	CreatedAt    time.Time
-}
+type TopUp = CardRequest
 
 // TopUpFromCard debits the card through ch (the bank-card channel) and
 // credits the account's balance, with the rules of a card payment: the
@@ -56,14 +44,14 @@ func (w *Wallet) TopUpFromCard(ctx context.Context, ch channel.Channel, accountI
 	if err := checkKey(key); err != nil {
 		return TopUp{}, err
 	}
-	r := w.newCardRow(topUps, ch, accountID, card, amount)
+	r := w.newCardRequest(topUps, ch, accountID, card, amount)
 	err := w.db.InTx(ctx, func(tx *db.Tx) error { return w.insertTx(ctx, tx, topUps, &r, key) })
 	if errors.Is(err, errKeyTaken) {
 		got, err := w.replay(ctx, topUps, r, key)
 		if err != nil {
 			return TopUp{}, fmt.Errorf("top-up: %w", err)
 		}
-		return TopUp(got), nil
+		return got, nil
 	}
 	if err != nil {
 		return TopUp{}, fmt.Errorf("top-up: %w", err)
@@ -71,15 +59,15 @@ func (w *Wallet) TopUpFromCard(ctx context.Context, ch channel.Channel, accountI
 	res, chErr := ch.Charge(ctx, channel.Charge{AttemptID: r.ID, Amount: amount, Card: card})
 	if err := w.conclude(ctx, ch, topUps, &r, res, chErr); err != nil {
 		if chErr != nil {
-			return TopUp(r), err
+			return r, err
 		}
 		return TopUp{}, err
 	}
-	return TopUp(r), nil
+	return r, nil
 }
 
 // topUpMoveTx credits a succeeded top-up: bank clearing → wallet.
-func (w *Wallet) topUpMoveTx(ctx context.Context, tx *db.Tx, r cardRow) error {
+func (w *Wallet) topUpMoveTx(ctx context.Context, tx *db.Tx, r CardRequest) error {
 	if r.State != "succeeded" {
 		return nil
 	}
@@ -101,15 +89,11 @@ func (w *Wallet) TopUpReversed(ctx context.Context, topUpID string) error {
 // TopUpByID returns a top-up. Errors: [ErrTopUpNotFound].
 func (w *Wallet) TopUpByID(ctx context.Context, id string) (TopUp, error) {
 	r, err := w.byID(ctx, topUps, id)
-	return TopUp(r), err
+	return r, err
 }
 
 // TopUps returns an account's top-ups, newest first: at most limit (≤ 0
 // means 100; at most 500).
 func (w *Wallet) TopUps(ctx context.Context, accountID string, limit int) ([]TopUp, error) {
-	rows, err := w.list(ctx, topUps, accountID, limit)
-	if err != nil {
-		return nil, err
-	}
-	return convertRows[TopUp](rows), nil
+	return w.list(ctx, topUps, accountID, limit)
 }

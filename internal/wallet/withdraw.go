@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"paygate/internal/channel"
 	"paygate/internal/db"
@@ -20,18 +19,7 @@ const PrefixWithdrawal = "wdr"
 var ErrWithdrawalNotFound = errs.E(errs.NotFound, "withdrawal_not_found", "No such withdrawal.")
 
 // Withdrawal is one try to move money from a balance to a bank card.
-type Withdrawal struct {
-	ID           string
-	AccountID    string
-	Amount       money.Amount
-	Bank         string
-	CardMasked   string
-	State        string // sent, succeeded, declined, unknown, reversed
-	ResponseCode string
-	Message      string
-	RRN          string // the bank's retrieval reference number, once it answered
-	CreatedAt    time.Time
-}
+type Withdrawal = CardRequest
 
 // pendingAccount holds withdrawn money until the bank's credit is known.
 func pendingAccount(cur money.Currency) string { return "withdrawals:pending:" + string(cur) }
@@ -72,7 +60,7 @@ func (w *Wallet) Withdraw(ctx context.Context, ch channel.Channel, accountID str
 	if !ok {
 		return Withdrawal{}, fmt.Errorf("withdraw: channel %q cannot pay to a card", ch.Method())
 	}
-	r := w.newCardRow(withdrawals, ch, accountID, card, amount)
+	r := w.newCardRequest(withdrawals, ch, accountID, card, amount)
 	err := w.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := w.insertTx(ctx, tx, withdrawals, &r, key); err != nil {
 			return err
@@ -96,7 +84,7 @@ func (w *Wallet) Withdraw(ctx context.Context, ch channel.Channel, accountID str
 		if err != nil {
 			return Withdrawal{}, fmt.Errorf("withdraw: %w", err)
 		}
-		return Withdrawal(got), nil
+		return got, nil
 	}
 	if err != nil {
 		return Withdrawal{}, fmt.Errorf("withdraw: %w", err)
@@ -104,17 +92,17 @@ func (w *Wallet) Withdraw(ctx context.Context, ch channel.Channel, accountID str
 	res, chErr := p.Payout(ctx, channel.Payout{AttemptID: r.ID, Amount: amount, Card: card})
 	if err := w.conclude(ctx, ch, withdrawals, &r, res, chErr); err != nil {
 		if chErr != nil {
-			return Withdrawal(r), err
+			return r, err
 		}
 		return Withdrawal{}, err
 	}
-	return Withdrawal(r), nil
+	return r, nil
 }
 
 // withdrawalMoveTx moves a withdrawal's held money on: to the bank's
 // clearing account once the credit succeeded, back to the balance once it
 // was declined or reversed (the "returned" key makes that happen once).
-func (w *Wallet) withdrawalMoveTx(ctx context.Context, tx *db.Tx, r cardRow) error {
+func (w *Wallet) withdrawalMoveTx(ctx context.Context, tx *db.Tx, r CardRequest) error {
 	cur := r.Amount.Currency()
 	var e ledger.Entry
 	switch r.State {
@@ -147,15 +135,11 @@ func (w *Wallet) WithdrawalReversed(ctx context.Context, id string) error {
 // WithdrawalByID returns a withdrawal. Errors: [ErrWithdrawalNotFound].
 func (w *Wallet) WithdrawalByID(ctx context.Context, id string) (Withdrawal, error) {
 	r, err := w.byID(ctx, withdrawals, id)
-	return Withdrawal(r), err
+	return r, err
 }
 
 // Withdrawals returns an account's withdrawals, newest first: at most
 // limit (≤ 0 means 100; at most 500).
 func (w *Wallet) Withdrawals(ctx context.Context, accountID string, limit int) ([]Withdrawal, error) {
-	rows, err := w.list(ctx, withdrawals, accountID, limit)
-	if err != nil {
-		return nil, err
-	}
-	return convertRows[Withdrawal](rows), nil
+	return w.list(ctx, withdrawals, accountID, limit)
 }

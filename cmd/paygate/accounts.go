@@ -7,13 +7,10 @@ import (
 	"net/url"
 
 	"paygate/internal/account"
-	"paygate/internal/channel"
 	"paygate/internal/db"
-	"paygate/internal/ledger"
 	"paygate/internal/mail"
 	"paygate/internal/money"
 	"paygate/internal/wallet"
-	"paygate/internal/web/accountweb"
 )
 
 // This file wires the 快钱 account half of the gateway (MISSION K1, K2, K4):
@@ -80,41 +77,6 @@ func (c Config) accountLimits() (wallet.Limits, error) {
 		*f.dst = a.Minor()
 	}
 	return l, nil
-}
-
-// walletPages is the wallet as the account pages use it: bound to the
-// bank-card channel for top-ups and withdrawals, with history from the
-// ledger.
-type walletPages struct {
-	w    *wallet.Wallet
-	l    *ledger.Ledger
-	card channel.Channel
-}
-
-var _ accountweb.Wallet = walletPages{}
-
-func (p walletPages) Balance(ctx context.Context, accountID string, cur money.Currency) (money.Amount, error) {
-	return p.w.Balance(ctx, accountID, cur)
-}
-
-func (p walletPages) Send(ctx context.Context, from, to string, amt money.Amount, note, key string) (wallet.Sent, error) {
-	return p.w.Send(ctx, from, to, amt, note, key)
-}
-
-func (p walletPages) TopUp(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.TopUp, error) {
-	return p.w.TopUpFromCard(ctx, p.card, accountID, card, amt, key)
-}
-
-func (p walletPages) Withdraw(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.Withdrawal, error) {
-	return p.w.Withdraw(ctx, p.card, accountID, card, amt, key)
-}
-
-func (p walletPages) History(ctx context.Context, accountID string, cur money.Currency, f ledger.HistoryFilter) (ledger.Page, error) {
-	return p.l.Search(ctx, wallet.Account(accountID, cur), f)
-}
-
-func (p walletPages) Claims(ctx context.Context, accountID string) ([]wallet.Claim, error) {
-	return p.w.Claims(ctx, accountID)
 }
 
 // mailConfig is the SMTP configuration, or ok=false when no server is set.

@@ -172,7 +172,7 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 			acct, err := g.accounts.Login(ctx, email, password)
 			return acct.ID, err
 		}})
-	pages := accountweb.New(accountweb.Deps{Accounts: g.accounts, Wallet: walletPages{w: g.wallet, l: g.ledger, card: g.card},
+	pages := accountweb.New(accountweb.Deps{Accounts: g.accounts, Wallet: accountweb.NewWallet(g.wallet, g.ledger, g.card),
 		Sessions: account.NewSessionManager(g.sessions, strings.HasPrefix(publicURL, "https://")), Logger: a.log})
 	mounts := []func(*http.ServeMux){apiSrv.Routes, apidoc.Routes, func(mux *http.ServeMux) {
 		mux.Handle("/pay/", cash)

@@ -2,7 +2,6 @@ package accountweb
 
 import (
 	"context"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"paygate/internal/ledger"
 	"paygate/internal/money"
 	"paygate/internal/wallet"
+	"paygate/internal/web/ui"
 )
 
 // Accounts is what the pages need from the account service
@@ -56,9 +56,7 @@ type Sessions interface {
 var _ Sessions = (*account.SessionManager)(nil)
 
 // Wallet is what the pages need from the wallet, bound to the bank-card
-// channel by the gateway: an adapter over *wallet.Wallet whose TopUp calls
-// TopUpFromCard and Withdraw calls Withdraw with that channel, and whose
-// History searches the ledger account [wallet.Account](accountID, cur).
+// channel: [NewWallet] makes it from *wallet.Wallet and the ledger.
 type Wallet interface {
 	// Balance is the account's balance in cur (zero if it never held any).
 	Balance(ctx context.Context, accountID string, cur money.Currency) (money.Amount, error)
@@ -77,6 +75,45 @@ type Wallet interface {
 	// Claims is [wallet.Wallet.Claims]: what the account sent that is held
 	// for an address, claimed or returned, newest first.
 	Claims(ctx context.Context, fromAccount string) ([]wallet.Claim, error)
+}
+
+// NewWallet returns the wallet bound to the bank-card channel card, its
+// history from the ledger l: TopUp is [wallet.Wallet.TopUpFromCard] and
+// Withdraw is [wallet.Wallet.Withdraw] on card, and History searches the
+// ledger account [wallet.Account](accountID, cur).
+func NewWallet(w *wallet.Wallet, l *ledger.Ledger, card channel.Channel) Wallet {
+	return cardWallet{w: w, l: l, card: card}
+}
+
+// cardWallet is the [Wallet] of [NewWallet].
+type cardWallet struct {
+	w    *wallet.Wallet
+	l    *ledger.Ledger
+	card channel.Channel
+}
+
+func (c cardWallet) Balance(ctx context.Context, accountID string, cur money.Currency) (money.Amount, error) {
+	return c.w.Balance(ctx, accountID, cur)
+}
+
+func (c cardWallet) Send(ctx context.Context, from, to string, amt money.Amount, note, key string) (wallet.Sent, error) {
+	return c.w.Send(ctx, from, to, amt, note, key)
+}
+
+func (c cardWallet) TopUp(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.TopUp, error) {
+	return c.w.TopUpFromCard(ctx, c.card, accountID, card, amt, key)
+}
+
+func (c cardWallet) Withdraw(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.Withdrawal, error) {
+	return c.w.Withdraw(ctx, c.card, accountID, card, amt, key)
+}
+
+func (c cardWallet) History(ctx context.Context, accountID string, cur money.Currency, f ledger.HistoryFilter) (ledger.Page, error) {
+	return c.l.Search(ctx, wallet.Account(accountID, cur), f)
+}
+
+func (c cardWallet) Claims(ctx context.Context, fromAccount string) ([]wallet.Claim, error) {
+	return c.w.Claims(ctx, fromAccount)
 }
 
 // Deps are what the pages need. Accounts, Sessions and Wallet are required.
@@ -103,8 +140,8 @@ type Handler struct {
 	log      *slog.Logger
 	clock    clock.Clock
 	loc      *time.Location
-	pages    map[string]*template.Template
-	assets   *assetSet
+	pages    *ui.Pages
+	assets   *ui.Assets
 	handler  http.Handler
 }
 
@@ -123,7 +160,7 @@ func New(d Deps) *Handler {
 		d.Clock = clock.System{}
 	}
 	if d.Location == nil {
-		d.Location = time.FixedZone("UTC+8", 8*3600)
+		d.Location = ui.ChinaTime
 	}
 	h := &Handler{
 		accounts: d.Accounts,
@@ -133,9 +170,9 @@ func New(d Deps) *Handler {
 		log:      d.Logger,
 		clock:    d.Clock,
 		loc:      d.Location,
-		assets:   mustLoadAssets(),
+		assets:   ui.MustLoadAssets(files, "assets", assetPrefix),
 	}
-	h.pages = mustParsePages(h.assets)
+	h.pages = ui.MustParsePages(files, h.assets, pageNames...)
 	h.handler = h.routes()
 	return h
 }

@@ -8,6 +8,7 @@ import (
 
 	"paygate/internal/account"
 	"paygate/internal/errs"
+	"paygate/internal/web/ui"
 )
 
 // authData is what the log-in, registration and reset forms show again.
@@ -23,7 +24,7 @@ type authData struct {
 // failed shows a service error on the form page v: its translated message
 // and status, or the 500 page for an error that is not an application one.
 func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error, page string, v *view) {
-	text, status, ok := v.Lang.errorText(err)
+	text, status, ok := messages.ErrorText(v.Lang, err)
 	if !ok {
 		h.internalError(w, r, err)
 		return
@@ -66,8 +67,8 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.InfoContext(r.Context(), "account: registered", "account_id", a.ID, "kind", a.Kind)
-	l := pickLang(r)
-	h.outcome(w, r, http.StatusOK, "info", "title_registered", l.text("registered_body", a.Email), "/account/login", "go_login")
+	l := ui.PickLang(r)
+	h.outcome(w, r, http.StatusOK, "info", "title_registered", messages.Text(l, "registered_body", a.Email), "/account/login", "go_login")
 }
 
 // activateForm is the page the mailed link opens: a button that posts the
@@ -75,8 +76,8 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) activateForm(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	if token == "" {
-		l := pickLang(r)
-		h.outcome(w, r, http.StatusNotFound, "bad", "title_link_bad", l.text("err_activation_link_invalid"), "/account/register", "go_register")
+		l := ui.PickLang(r)
+		h.outcome(w, r, http.StatusNotFound, "bad", "title_link_bad", messages.Text(l, "err_activation_link_invalid"), "/account/register", "go_register")
 		return
 	}
 	h.render(w, r, http.StatusOK, "activate", h.formView(r, "title_activate").with(authData{Token: token}))
@@ -84,10 +85,10 @@ func (h *Handler) activateForm(w http.ResponseWriter, r *http.Request) {
 
 // activate uses the link's token.
 func (h *Handler) activate(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(r)
+	l := ui.PickLang(r)
 	a, err := h.accounts.Activate(r.Context(), r.PostForm.Get("token"))
 	if err != nil {
-		text, status, ok := l.errorText(err)
+		text, status, ok := messages.ErrorText(l, err)
 		if !ok {
 			h.internalError(w, r, err)
 			return
@@ -100,13 +101,13 @@ func (h *Handler) activate(w http.ResponseWriter, r *http.Request) {
 		h.outcome(w, r, status, "bad", "title_link_bad", text, link, key)
 		return
 	}
-	h.outcome(w, r, http.StatusOK, "ok", "title_activated", l.text("activated_body", a.Email), "/account/login", "go_login")
+	h.outcome(w, r, http.StatusOK, "ok", "title_activated", messages.Text(l, "activated_body", a.Email), "/account/login", "go_login")
 }
 
 // loginAction is where the log-in form posts: the language and the page to
 // go to afterwards.
 func loginAction(r *http.Request) string {
-	q := url.Values{"lang": {string(pickLang(r))}}
+	q := url.Values{"lang": {string(ui.PickLang(r))}}
 	if next := r.URL.Query().Get("next"); next != "" && safeNext(next) == next {
 		q.Set("next", next)
 	}
@@ -146,7 +147,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) redirectNext(w http.ResponseWriter, r *http.Request) {
 	u, _ := url.Parse(safeNext(r.URL.Query().Get("next")))
 	q := u.Query()
-	q.Set("lang", string(pickLang(r)))
+	q.Set("lang", string(ui.PickLang(r)))
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
@@ -178,8 +179,8 @@ func (h *Handler) requestReset(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err, "reset", h.formView(r, "title_reset").with(f))
 		return
 	}
-	l := pickLang(r)
-	h.outcome(w, r, http.StatusOK, "info", "title_reset_sent", l.text("reset_sent_body", f.Email), "/account/login", "go_login")
+	l := ui.PickLang(r)
+	h.outcome(w, r, http.StatusOK, "info", "title_reset_sent", messages.Text(l, "reset_sent_body", f.Email), "/account/login", "go_login")
 }
 
 // confirmReset sets the new password with the link's token. A weak
@@ -187,7 +188,7 @@ func (h *Handler) requestReset(w http.ResponseWriter, r *http.Request) {
 // why. Afterwards this browser's session is logged out too.
 func (h *Handler) confirmReset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	l := pickLang(r)
+	l := ui.PickLang(r)
 	f := authData{Token: r.PostForm.Get("token")}
 	a, err := h.accounts.Reset(ctx, f.Token, r.PostForm.Get("password"))
 	switch {
@@ -195,7 +196,7 @@ func (h *Handler) confirmReset(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err, "newpassword", h.formView(r, "title_new_password").with(f))
 		return
 	case err != nil:
-		text, status, ok := l.errorText(err)
+		text, status, ok := messages.ErrorText(l, err)
 		if !ok {
 			h.internalError(w, r, err)
 			return
@@ -210,5 +211,5 @@ func (h *Handler) confirmReset(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.log.InfoContext(ctx, "account: password reset", "account_id", a.ID)
-	h.outcome(w, r, http.StatusOK, "ok", "title_password_set", l.text("password_set_body"), "/account/login", "go_login")
+	h.outcome(w, r, http.StatusOK, "ok", "title_password_set", messages.Text(l, "password_set_body"), "/account/login", "go_login")
 }

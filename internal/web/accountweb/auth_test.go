@@ -11,6 +11,7 @@ import (
 	"paygate/internal/account"
 	"paygate/internal/db"
 	"paygate/internal/db/dbtest"
+	"paygate/internal/web/webtest"
 )
 
 // TestRegisterActivateLogin walks the whole way in: register, the mailed
@@ -24,11 +25,11 @@ func TestRegisterActivateLogin(t *testing.T) {
 
 		res := u.get(t, "/account/register?lang=en")
 		wantStatus(t, "register page", res, http.StatusOK)
-		mustContain(t, "register page", res.body, "Create an account", `name="csrf_token"`, `value="enterprise"`)
+		webtest.MustContain(t, "register page", res.Body, "Create an account", `name="csrf_token"`, `value="enterprise"`)
 		res = u.submit(t, "/account/register?lang=en", "/account/register?lang=en",
 			url.Values{"email": {"Ann@Example.com"}, "password": {password}, "kind": {"personal"}})
 		wantStatus(t, "register", res, http.StatusOK)
-		mustContain(t, "register", res.body, "We sent an activation link to ann@example.com")
+		webtest.MustContain(t, "register", res.Body, "We sent an activation link to ann@example.com")
 
 		link := b.link(t, "ann@example.com", account.MailActivation)
 		if !strings.HasPrefix(link, "/account/activate?token=") {
@@ -38,18 +39,18 @@ func TestRegisterActivateLogin(t *testing.T) {
 		for range 2 { // a mail scanner, then the person
 			res = u.get(t, link)
 			wantStatus(t, "activation link", res, http.StatusOK)
-			mustContain(t, "activation link", res.body, "激活账户", `name="token"`, `action="/account/activate?lang=zh"`)
+			webtest.MustContain(t, "activation link", res.Body, "激活账户", `name="token"`, `action="/account/activate?lang=zh"`)
 		}
 		if after := b.snapshot(t); after != before {
 			t.Fatalf("GET on the activation link changed state:\n%s\nvs\n%s", before, after)
 		}
 		res = u.login(t, "ann@example.com", password)
 		wantStatus(t, "log-in before activation", res, http.StatusForbidden)
-		mustContain(t, "log-in before activation", res.body, "This account is not activated yet")
+		webtest.MustContain(t, "log-in before activation", res.Body, "This account is not activated yet")
 
 		res = u.submit(t, link+"&lang=en", "/account/activate?lang=en", nil)
 		wantStatus(t, "activate", res, http.StatusOK)
-		mustContain(t, "activate", res.body, "ann@example.com is active now")
+		webtest.MustContain(t, "activate", res.Body, "ann@example.com is active now")
 		a, err := b.accounts.Get(context.Background(), b.accountID(t, "ann@example.com"))
 		if err != nil || a.Status != account.Active {
 			t.Fatalf("account after activation: %+v %v", a, err)
@@ -57,14 +58,14 @@ func TestRegisterActivateLogin(t *testing.T) {
 
 		res = u.get(t, "/account/?lang=en")
 		wantStatus(t, "home before log-in", res, http.StatusSeeOther)
-		if res.location != "/account/login?lang=en" {
-			t.Fatalf("home before log-in redirects to %q", res.location)
+		if res.Location != "/account/login?lang=en" {
+			t.Fatalf("home before log-in redirects to %q", res.Location)
 		}
 		anonymous := u.cookie(t)
 		res = u.login(t, "ann@example.com", password)
 		wantStatus(t, "log-in", res, http.StatusSeeOther)
-		if res.location != "/account/?lang=en" {
-			t.Fatalf("log-in redirects to %q", res.location)
+		if res.Location != "/account/?lang=en" {
+			t.Fatalf("log-in redirects to %q", res.Location)
 		}
 		if c := u.cookie(t); c == "" || c == anonymous {
 			t.Fatalf("log-in kept the session token %q", c)
@@ -78,12 +79,12 @@ func TestRegisterActivateLogin(t *testing.T) {
 		for _, tt := range []struct{ lang, want string }{{"en", "Available balance"}, {"zh", "可用余额"}} {
 			res = u.get(t, "/account/?lang="+tt.lang)
 			wantStatus(t, "home "+tt.lang, res, http.StatusOK)
-			mustContain(t, "home "+tt.lang, res.body, tt.want, `id="balance">¥0.00<`, "ann@example.com")
+			webtest.MustContain(t, "home "+tt.lang, res.Body, tt.want, `id="balance">¥0.00<`, "ann@example.com")
 		}
 		res = u.get(t, "/account/login?lang=en&next=/account/send")
 		wantStatus(t, "log-in page when logged in", res, http.StatusSeeOther)
-		if res.location != "/account/send?lang=en" {
-			t.Fatalf("log-in page when logged in redirects to %q", res.location)
+		if res.Location != "/account/send?lang=en" {
+			t.Fatalf("log-in page when logged in redirects to %q", res.Location)
 		}
 
 		// Log-out ends the session in the store.
@@ -124,8 +125,8 @@ func TestRegisterKinds(t *testing.T) {
 				res := b.newUser(t).submit(t, "/account/register?lang=en", "/account/register?lang=en",
 					url.Values{"email": {tt.email}, "password": {tt.pw}, "kind": {tt.kind}, "company": {tt.company}})
 				wantStatus(t, tt.name, res, tt.status)
-				mustContain(t, tt.name, res.body, tt.want...)
-				mustNotContain(t, tt.name, res.body, tt.pw)
+				webtest.MustContain(t, tt.name, res.Body, tt.want...)
+				webtest.MustNotContain(t, tt.name, res.Body, tt.pw)
 				if tt.status != http.StatusOK && b.snapshot(t) != before {
 					t.Fatal("a refused registration changed state")
 				}
@@ -170,7 +171,7 @@ func TestActivationLinkRefusals(t *testing.T) {
 				before := b.snapshot(t)
 				res := u.submit(t, tt.link+"&lang=en", "/account/activate?lang=en", nil)
 				wantStatus(t, tt.name, res, tt.status)
-				mustContain(t, tt.name, res.body, tt.want...)
+				webtest.MustContain(t, tt.name, res.Body, tt.want...)
 				if after := b.snapshot(t); after != before {
 					t.Fatalf("refused activation changed state:\n%s\nvs\n%s", before, after)
 				}
@@ -181,7 +182,7 @@ func TestActivationLinkRefusals(t *testing.T) {
 		}
 		res := u.get(t, "/account/activate?lang=zh")
 		wantStatus(t, "link without a token", res, http.StatusNotFound)
-		mustContain(t, "link without a token", res.body, "激活链接无效")
+		webtest.MustContain(t, "link without a token", res.Body, "激活链接无效")
 	})
 }
 
@@ -199,17 +200,17 @@ func TestWrongPasswordAndLockout(t *testing.T) {
 		for i := 1; i <= 4; i++ {
 			res := u.login(t, "bo@example.com", "wrong password 1")
 			wantStatus(t, "wrong password", res, http.StatusUnauthorized)
-			mustContain(t, "wrong password", res.body, "The email or password is incorrect.", `value="bo@example.com"`)
-			mustNotContain(t, "wrong password", res.body, "wrong password 1")
+			webtest.MustContain(t, "wrong password", res.Body, "The email or password is incorrect.", `value="bo@example.com"`)
+			webtest.MustNotContain(t, "wrong password", res.Body, "wrong password 1")
 			wantStatus(t, "home after a wrong password", u.get(t, "/account/"), http.StatusSeeOther)
 		}
 		res := u.login(t, "bo@example.com", "wrong password 1")
 		wantStatus(t, "fifth wrong password", res, http.StatusForbidden)
-		mustContain(t, "fifth wrong password", res.body, "Too many failed log-in attempts")
+		webtest.MustContain(t, "fifth wrong password", res.Body, "Too many failed log-in attempts")
 		before := b.snapshot(t)
 		res = u.submit(t, "/account/login?lang=zh", "/account/login?lang=zh", url.Values{"email": {"bo@example.com"}, "password": {password}})
 		wantStatus(t, "right password while locked", res, http.StatusForbidden)
-		mustContain(t, "right password while locked", res.body, "密码错误次数过多")
+		webtest.MustContain(t, "right password while locked", res.Body, "密码错误次数过多")
 		wantStatus(t, "home while locked", u.get(t, "/account/"), http.StatusSeeOther)
 		if after := b.snapshot(t); after != before {
 			t.Fatalf("a refused log-in changed state:\n%s\nvs\n%s", before, after)
@@ -238,7 +239,7 @@ func TestPasswordReset(t *testing.T) {
 		for _, email := range []string{"cy@example.com", "nobody@example.com"} {
 			res := u.submit(t, "/account/reset?lang=en", "/account/reset?lang=en", url.Values{"email": {email}})
 			wantStatus(t, "reset request "+email, res, http.StatusOK)
-			answers[email] = strings.ReplaceAll(excerpt(res.body), email, "EMAIL")
+			answers[email] = strings.ReplaceAll(webtest.Excerpt(res.Body), email, "EMAIL")
 		}
 		if answers["cy@example.com"] != answers["nobody@example.com"] {
 			t.Fatalf("reset answers differ:\n%s\nvs\n%s", answers["cy@example.com"], answers["nobody@example.com"])
@@ -250,17 +251,17 @@ func TestPasswordReset(t *testing.T) {
 		before := b.snapshot(t)
 		res := u.get(t, link+"&lang=en")
 		wantStatus(t, "reset link", res, http.StatusOK)
-		mustContain(t, "reset link", res.body, "Choose a new password", `action="/account/reset/confirm?lang=en"`)
+		webtest.MustContain(t, "reset link", res.Body, "Choose a new password", `action="/account/reset/confirm?lang=en"`)
 		if after := b.snapshot(t); after != before {
 			t.Fatal("opening the reset link changed state")
 		}
 		res = u.submit(t, link+"&lang=en", "/account/reset/confirm?lang=en", url.Values{"password": {"short"}})
 		wantStatus(t, "weak new password", res, http.StatusBadRequest)
-		mustContain(t, "weak new password", res.body, "Use a password of at least 10 characters", `name="token"`)
+		webtest.MustContain(t, "weak new password", res.Body, "Use a password of at least 10 characters", `name="token"`)
 		const newPassword = "new battery staple 2"
 		res = u.submit(t, link+"&lang=en", "/account/reset/confirm?lang=en", url.Values{"password": {newPassword}})
 		wantStatus(t, "reset", res, http.StatusOK)
-		mustContain(t, "reset", res.body, "Password changed")
+		webtest.MustContain(t, "reset", res.Body, "Password changed")
 		wantStatus(t, "the other session after the reset", other.get(t, "/account/"), http.StatusSeeOther)
 		wantStatus(t, "old password", u.login(t, "cy@example.com", password), http.StatusUnauthorized)
 		wantStatus(t, "new password", u.login(t, "cy@example.com", newPassword), http.StatusSeeOther)
@@ -268,7 +269,7 @@ func TestPasswordReset(t *testing.T) {
 		again := b.newUser(t)
 		res = again.submit(t, link+"&lang=en", "/account/reset/confirm?lang=en", url.Values{"password": {"yet another one 3"}})
 		wantStatus(t, "reused reset link", res, http.StatusConflict)
-		mustContain(t, "reused reset link", res.body, "This password reset link has already been used")
+		webtest.MustContain(t, "reused reset link", res.Body, "This password reset link has already been used")
 		wantStatus(t, "new password still", b.newUser(t).login(t, "cy@example.com", newPassword), http.StatusSeeOther)
 	})
 }
@@ -293,15 +294,15 @@ func TestLoginNextIsLocal(t *testing.T) {
 		res := u.submit(t, "/account/login?"+q.Encode(), "/account/login?"+q.Encode(),
 			url.Values{"email": {"dee@example.com"}, "password": {password}})
 		wantStatus(t, "log-in next="+tt.next, res, http.StatusSeeOther)
-		if res.location != tt.want {
-			t.Errorf("next=%q: redirected to %q, want %q", tt.next, res.location, tt.want)
+		if res.Location != tt.want {
+			t.Errorf("next=%q: redirected to %q, want %q", tt.next, res.Location, tt.want)
 		}
 	}
 	// A page that needs a log-in comes back after it.
 	u := b.newUser(t)
 	res := u.get(t, "/account/send?lang=en")
 	wantStatus(t, "send before log-in", res, http.StatusSeeOther)
-	if res.location != "/account/login?lang=en&next=%2Faccount%2Fsend" {
-		t.Fatalf("send before log-in redirects to %q", res.location)
+	if res.Location != "/account/login?lang=en&next=%2Faccount%2Fsend" {
+		t.Fatalf("send before log-in redirects to %q", res.Location)
 	}
 }

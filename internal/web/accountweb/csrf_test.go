@@ -10,6 +10,7 @@ import (
 	"paygate/internal/account"
 	"paygate/internal/db"
 	"paygate/internal/db/dbtest"
+	"paygate/internal/web/webtest"
 )
 
 // The refusal of a forged or stale form, in both languages.
@@ -69,7 +70,7 @@ func TestPostWithoutFormTokenRefused(t *testing.T) {
 					}
 					res := tt.u.post(t, tt.path+"?lang=en", form)
 					wantStatus(t, tt.path, res, http.StatusForbidden)
-					mustContain(t, tt.path, res.body, refusedEN, refusedZH, "Reload the page and try again")
+					webtest.MustContain(t, tt.path, res.Body, refusedEN, refusedZH, "Reload the page and try again")
 					if after := b.snapshot(t); after != before {
 						t.Fatalf("a refused %s changed state:\n%s\nvs\n%s", tt.path, before, after)
 					}
@@ -81,7 +82,7 @@ func TestPostWithoutFormTokenRefused(t *testing.T) {
 		// A browser with no session at all.
 		res = b.newUser(t).post(t, "/account/login?lang=zh", url.Values{"email": {"al@example.com"}, "password": {password}, "csrf_token": {"x"}})
 		wantStatus(t, "log-in without a session", res, http.StatusForbidden)
-		mustContain(t, "log-in without a session", res.body, refusedZH)
+		webtest.MustContain(t, "log-in without a session", res.Body, refusedZH)
 		if strings.Contains(b.logs.String(), password) {
 			t.Fatal("a password reached the log")
 		}
@@ -104,7 +105,7 @@ func TestFormTokenFromAnotherSession(t *testing.T) {
 		before := b.snapshot(t)
 		res := two.post(t, "/account/login?lang=en", url.Values{"email": {"eve@example.com"}, "password": {password}, "csrf_token": {tokenOne}})
 		wantStatus(t, "log-in with another session's token", res, http.StatusForbidden)
-		mustContain(t, "log-in with another session's token", res.body, refusedEN)
+		webtest.MustContain(t, "log-in with another session's token", res.Body, refusedEN)
 		if b.snapshot(t) != before {
 			t.Fatal("refused log-in changed state")
 		}
@@ -128,14 +129,14 @@ func TestCookieFromAnotherAccount(t *testing.T) {
 		alice, aliceID := b.newMember(t, "alice@example.com", 300_00)
 		bob, bobID := b.newMember(t, "bob@example.com", 700_00)
 
-		bobsForm := hidden(bob.get(t, "/account/send?lang=en").body)
+		bobsForm := hidden(bob.get(t, "/account/send?lang=en").Body)
 		before := b.snapshot(t)
 		for _, path := range []string{"/account/send", "/account/topup", "/account/withdraw", "/account/logout"} {
 			form := url.Values{"csrf_token": {bobsForm.Get("csrf_token")}, "key": {bobsForm.Get("key")},
 				"to": {"carol@example.com"}, "amount": {"10.00"}, "card_no": {cardOK}, "pin": {goodPIN}}
 			res := alice.post(t, path+"?lang=en", form)
 			wantStatus(t, "alice's cookie, bob's form: "+path, res, http.StatusForbidden)
-			mustContain(t, path, res.body, refusedEN)
+			webtest.MustContain(t, path, res.Body, refusedEN)
 		}
 		if after := b.snapshot(t); after != before {
 			t.Fatalf("refused requests changed state:\n%s\nvs\n%s", before, after)
@@ -145,13 +146,13 @@ func TestCookieFromAnotherAccount(t *testing.T) {
 			"/account/statement?account=" + bobID, "/account/statement.csv?account=" + bobID} {
 			res := alice.get(t, path)
 			wantStatus(t, path, res, http.StatusOK)
-			mustNotContain(t, path, res.body, "bob@example.com", "700.00", bobID)
+			webtest.MustNotContain(t, path, res.Body, "bob@example.com", "700.00", bobID)
 		}
 		res := alice.get(t, "/account/?account="+bobID)
-		mustContain(t, "alice's home", res.body, "alice@example.com", `id="balance">¥300.00<`)
+		webtest.MustContain(t, "alice's home", res.Body, "alice@example.com", `id="balance">¥300.00<`)
 		for _, path := range []string{"/account/", "/account/send", "/account/topup", "/account/withdraw", "/account/statement", "/account/statement.csv"} {
 			res := alice.get(t, path)
-			mustNotContain(t, path, res.body, "acct_")
+			webtest.MustNotContain(t, path, res.Body, "acct_")
 		}
 
 		// Alice's own form sends from Alice.
@@ -170,7 +171,7 @@ func TestCrossOriginRefused(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		b := newTestBundle(t, d)
 		u, _ := b.newMember(t, "fay@example.com", 100_00)
-		form := hidden(u.get(t, "/account/send?lang=en").body)
+		form := hidden(u.get(t, "/account/send?lang=en").Body)
 		form.Set("to", "gus@example.com")
 		form.Set("amount", "5")
 		before := b.snapshot(t)
@@ -181,7 +182,7 @@ func TestCrossOriginRefused(t *testing.T) {
 		} {
 			res := u.post(t, "/account/send?lang=en", form, header...)
 			wantStatus(t, strings.Join(header, " "), res, http.StatusForbidden)
-			mustContain(t, strings.Join(header, " "), res.body, refusedEN)
+			webtest.MustContain(t, strings.Join(header, " "), res.Body, refusedEN)
 		}
 		if b.snapshot(t) != before {
 			t.Fatal("a cross-origin POST changed state")

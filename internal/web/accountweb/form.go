@@ -9,6 +9,7 @@ import (
 
 	"paygate/internal/ledger"
 	"paygate/internal/money"
+	"paygate/internal/web/ui"
 )
 
 // maxAmountDigits bounds what a form may move: at most 999,999,999 and
@@ -46,7 +47,7 @@ func parseAmount(s string, cur money.Currency) (money.Amount, error) {
 		}
 		intPart = strings.Join(groups, "")
 	}
-	if intPart == "" || !allDigits(intPart) || hasFrac && !allDigits(frac) {
+	if intPart == "" || !ui.AllDigits(intPart) || hasFrac && !ui.AllDigits(frac) {
 		return money.Amount{}, errBadAmount
 	}
 	if intPart = strings.TrimLeft(intPart, "0"); intPart == "" {
@@ -73,44 +74,6 @@ func parseAmount(s string, cur money.Currency) (money.Amount, error) {
 func maxAmount(cur money.Currency) money.Amount {
 	a, _ := money.Parse(strings.Repeat("9", maxAmountDigits), cur)
 	return a
-}
-
-// dropSeparators removes the spaces and dashes people type in card numbers.
-func dropSeparators(r rune) rune {
-	if r == ' ' || r == '-' || r == '\u00a0' {
-		return -1
-	}
-	return r
-}
-
-// validPAN: 13–19 digits with a good Luhn check digit.
-func validPAN(s string) bool {
-	if len(s) < 13 || len(s) > 19 || !allDigits(s) {
-		return false
-	}
-	sum := 0
-	for i := range len(s) {
-		d := int(s[len(s)-1-i] - '0')
-		if i%2 == 1 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
-}
-
-// validPIN: 4–12 digits.
-func validPIN(s string) bool { return len(s) >= 4 && len(s) <= 12 && allDigits(s) }
-
-func allDigits(s string) bool {
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // historyQuery is the history filter as typed: dates YYYY-MM-DD (whole

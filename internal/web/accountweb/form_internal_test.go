@@ -9,6 +9,7 @@ import (
 
 	"paygate/internal/ledger"
 	"paygate/internal/money"
+	"paygate/internal/web/ui"
 )
 
 func TestParseAmount(t *testing.T) {
@@ -81,7 +82,7 @@ func FuzzParseAmount(f *testing.F) {
 		if err != nil || b != a {
 			t.Fatalf("parseAmount(%q) = %v, but %q reads as %v, %v", s, a, a.String(), b, err)
 		}
-		if c, err := parseAmount(strings.TrimPrefix(formatAmount(a, false), "¥"), money.CNY); err != nil || c != a {
+		if c, err := parseAmount(strings.TrimPrefix(ui.FormatAmount(a), "¥"), money.CNY); err != nil || c != a {
 			t.Fatalf("the shown form of %v reads as %v, %v", a, c, err)
 		}
 	})

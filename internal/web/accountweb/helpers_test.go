@@ -1,12 +1,10 @@
 package accountweb_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,14 +12,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/argon2id"
 
 	"paygate/internal/account"
-	"paygate/internal/channel"
 	"paygate/internal/clock"
 	"paygate/internal/db"
 	"paygate/internal/db/dbtest"
@@ -32,6 +28,7 @@ import (
 	"paygate/internal/payment/paymenttest"
 	"paygate/internal/wallet"
 	"paygate/internal/web/accountweb"
+	"paygate/internal/web/webtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -47,40 +44,6 @@ const (
 // testArgon2 keeps hashing cheap in tests; production uses the default.
 var testArgon2 = argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-// walletAdapter is the adapter the gateway writes: the wallet bound to the
-// bank-card channel, its history read from the ledger.
-type walletAdapter struct {
-	w  *wallet.Wallet
-	l  *ledger.Ledger
-	ch channel.Channel
-}
-
-var _ accountweb.Wallet = walletAdapter{}
-
-func (a walletAdapter) Balance(ctx context.Context, accountID string, cur money.Currency) (money.Amount, error) {
-	return a.w.Balance(ctx, accountID, cur)
-}
-
-func (a walletAdapter) Send(ctx context.Context, from, to string, amt money.Amount, note, key string) (wallet.Sent, error) {
-	return a.w.Send(ctx, from, to, amt, note, key)
-}
-
-func (a walletAdapter) TopUp(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.TopUp, error) {
-	return a.w.TopUpFromCard(ctx, a.ch, accountID, card, amt, key)
-}
-
-func (a walletAdapter) Withdraw(ctx context.Context, accountID string, card channel.Card, amt money.Amount, key string) (wallet.Withdrawal, error) {
-	return a.w.Withdraw(ctx, a.ch, accountID, card, amt, key)
-}
-
-func (a walletAdapter) History(ctx context.Context, accountID string, cur money.Currency, f ledger.HistoryFilter) (ledger.Page, error) {
-	return a.l.Search(ctx, wallet.Account(accountID, cur), f)
-}
-
-func (a walletAdapter) Claims(ctx context.Context, accountID string) ([]wallet.Claim, error) {
-	return a.w.Claims(ctx, accountID)
-}
-
 // outboxMailer sends the account service's mail through the real outbox,
 // in the caller's transaction.
 type outboxMailer struct{ o *mail.Outbox }
@@ -88,24 +51,6 @@ type outboxMailer struct{ o *mail.Outbox }
 func (m outboxMailer) Send(ctx context.Context, tx *db.Tx, to, subject, text, kind, ref string) error {
 	_, err := m.o.Enqueue(ctx, tx, mail.Message{To: to, Subject: subject, Text: text, Kind: kind, Ref: ref})
 	return err
-}
-
-// syncBuffer collects the handler's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // testBundle is the account pages over the real back end: accounts,
@@ -120,7 +65,7 @@ type testBundle struct {
 	outbox   *mail.Outbox
 	clock    *clock.Fake // the account service's: link expiry, lock-out
 	srv      *httptest.Server
-	logs     *syncBuffer
+	logs     *webtest.SyncBuffer
 }
 
 func newTestBundle(t *testing.T, d *db.DB) *testBundle {
@@ -128,7 +73,7 @@ func newTestBundle(t *testing.T, d *db.DB) *testBundle {
 	ctx := context.Background()
 	env := paymenttest.New(t, d)
 	ids := id.NewGenerator(nil, nil)
-	b := &testBundle{db: d, ledger: env.Ledger, env: env, outbox: mail.NewOutbox(d, ids), clock: clock.NewFake(time.Now()), logs: &syncBuffer{}}
+	b := &testBundle{db: d, ledger: env.Ledger, env: env, outbox: mail.NewOutbox(d, ids), clock: clock.NewFake(time.Now()), logs: &webtest.SyncBuffer{}}
 	var handler http.Handler
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(b.srv.Close)
@@ -162,18 +107,10 @@ func newTestBundle(t *testing.T, d *db.DB) *testBundle {
 	handler = accountweb.New(accountweb.Deps{
 		Accounts: b.accounts,
 		Sessions: account.NewSessionManager(account.NewSessionStore(d, nil), false),
-		Wallet:   walletAdapter{w: b.wallet, l: env.Ledger, ch: env.Channel},
+		Wallet:   accountweb.NewWallet(b.wallet, env.Ledger, env.Channel),
 		Logger:   slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	return b
-}
-
-// response is a finished HTTP exchange.
-type response struct {
-	status   int
-	header   http.Header
-	body     string
-	location string
 }
 
 // user is one browser: its own cookie jar, redirects not followed.
@@ -188,47 +125,24 @@ func (b *testBundle) newUser(t *testing.T) *user {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &user{b: b, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &user{b: b, c: webtest.NewClient(jar)}
 }
 
-func (u *user) do(t *testing.T, req *http.Request) response {
+func (u *user) do(t *testing.T, req *http.Request) webtest.Response {
 	t.Helper()
-	res, err := u.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: string(body), location: res.Header.Get("Location")}
+	return webtest.Do(t, u.c, req)
 }
 
-func (u *user) get(t *testing.T, path string) response {
+func (u *user) get(t *testing.T, path string) webtest.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u.b.srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.do(t, req)
+	return webtest.Get(t, u.c, u.b.srv.URL+path)
 }
 
 // post sends form to path as a same-origin browser would; header adds or
 // replaces headers.
-func (u *user) post(t *testing.T, path string, form url.Values, header ...string) response {
+func (u *user) post(t *testing.T, path string, form url.Values, header ...string) webtest.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, u.b.srv.URL+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	return u.do(t, req)
+	return webtest.PostForm(t, u.c, u.b.srv.URL+path, form, header...)
 }
 
 var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
@@ -247,14 +161,14 @@ func hidden(body string) url.Values {
 
 // submit opens page, fills its form's hidden fields (form token, key,
 // link token) into form, and posts it to action.
-func (u *user) submit(t *testing.T, page, action string, form url.Values) response {
+func (u *user) submit(t *testing.T, page, action string, form url.Values) webtest.Response {
 	t.Helper()
 	res := u.get(t, page)
-	if res.status != http.StatusOK {
-		t.Fatalf("GET %s: %d\n%s", page, res.status, excerpt(res.body))
+	if res.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", page, res.Status, webtest.Excerpt(res.Body))
 	}
 	f := url.Values{}
-	for k, v := range hidden(res.body) {
+	for k, v := range hidden(res.Body) {
 		f[k] = v
 	}
 	for k, v := range form {
@@ -266,7 +180,7 @@ func (u *user) submit(t *testing.T, page, action string, form url.Values) respon
 // formToken returns this browser's form token, from the page at path.
 func (u *user) formToken(t *testing.T, path string) string {
 	t.Helper()
-	tok := hidden(u.get(t, path).body).Get("csrf_token")
+	tok := hidden(u.get(t, path).Body).Get("csrf_token")
 	if tok == "" {
 		t.Fatalf("no form token on %s", path)
 	}
@@ -327,18 +241,18 @@ func (b *testBundle) register(t *testing.T, u *user, email string) string {
 	t.Helper()
 	res := u.submit(t, "/account/register?lang=en", "/account/register?lang=en",
 		url.Values{"email": {email}, "password": {password}, "kind": {"personal"}})
-	if res.status != http.StatusOK {
-		t.Fatalf("register %s: %d\n%s", email, res.status, excerpt(res.body))
+	if res.Status != http.StatusOK {
+		t.Fatalf("register %s: %d\n%s", email, res.Status, webtest.Excerpt(res.Body))
 	}
 	link := b.link(t, email, account.MailActivation)
-	if res := u.submit(t, link+"&lang=en", "/account/activate?lang=en", nil); res.status != http.StatusOK {
-		t.Fatalf("activate %s: %d\n%s", email, res.status, excerpt(res.body))
+	if res := u.submit(t, link+"&lang=en", "/account/activate?lang=en", nil); res.Status != http.StatusOK {
+		t.Fatalf("activate %s: %d\n%s", email, res.Status, webtest.Excerpt(res.Body))
 	}
 	return b.accountID(t, email)
 }
 
 // login logs u in through the log-in page.
-func (u *user) login(t *testing.T, email, pw string) response {
+func (u *user) login(t *testing.T, email, pw string) webtest.Response {
 	t.Helper()
 	return u.submit(t, "/account/login?lang=en", "/account/login?lang=en", url.Values{"email": {email}, "password": {pw}})
 }
@@ -349,8 +263,8 @@ func (b *testBundle) newMember(t *testing.T, email string, fund int64) (*user, s
 	t.Helper()
 	u := b.newUser(t)
 	id := b.register(t, u, email)
-	if res := u.login(t, email, password); res.status != http.StatusSeeOther {
-		t.Fatalf("login %s: %d\n%s", email, res.status, excerpt(res.body))
+	if res := u.login(t, email, password); res.Status != http.StatusSeeOther {
+		t.Fatalf("login %s: %d\n%s", email, res.Status, webtest.Excerpt(res.Body))
 	}
 	if fund > 0 {
 		b.fund(t, id, fund)
@@ -429,40 +343,10 @@ func (b *testBundle) count(t *testing.T, table string) int {
 	return n
 }
 
-// mustContain fails unless body holds every want.
-func mustContain(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s: missing %q in:\n%s", what, w, excerpt(body))
-		}
-	}
-}
-
-func mustNotContain(t *testing.T, what, body string, bad ...string) {
-	t.Helper()
-	for _, w := range bad {
-		if strings.Contains(body, w) {
-			t.Errorf("%s: must not contain %q", what, w)
-		}
-	}
-}
-
-// excerpt is the page's main element, for failure messages.
-func excerpt(body string) string {
-	if i := strings.Index(body, "<main"); i >= 0 {
-		body = body[i:]
-	}
-	if j := strings.Index(body, "</main>"); j >= 0 {
-		body = body[:j]
-	}
-	return body
-}
-
 // wantStatus fails unless res has status.
-func wantStatus(t *testing.T, what string, res response, status int) {
+func wantStatus(t *testing.T, what string, res webtest.Response, status int) {
 	t.Helper()
-	if res.status != status {
-		t.Fatalf("%s: status %d, want %d (location %q)\n%s", what, res.status, status, res.location, excerpt(res.body))
+	if res.Status != status {
+		t.Fatalf("%s: status %d, want %d (location %q)\n%s", what, res.Status, status, res.Location, webtest.Excerpt(res.Body))
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"paygate/internal/account"
 	"paygate/internal/ledger"
+	"paygate/internal/web/ui"
 )
 
 // historyPageSize is how many lines one page of the history shows.
@@ -63,7 +64,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, a account.Account
 	}
 	filter := hq.query()
 	filter.Set("lang", string(v.Lang))
-	d := homeData{Balance: formatAmount(bal, false), Filter: hq, Lines: h.lineViews(v.Lang, page.Lines),
+	d := homeData{Balance: ui.FormatAmount(bal), Filter: hq, Lines: h.lineViews(v.Lang, page.Lines),
 		CSVURL: "/account/statement.csv?" + filter.Encode(), PrintURL: "/account/statement?" + filter.Encode()}
 	if page.Next != 0 {
 		q := hq.query()
@@ -76,7 +77,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, a account.Account
 	}
 	for _, c := range claims {
 		if c.State == "held" && len(d.Claims) < 20 {
-			d.Claims = append(d.Claims, claimView{To: c.ToEmail, Amount: formatAmount(c.Amount, false),
+			d.Claims = append(d.Claims, claimView{To: c.ToEmail, Amount: ui.FormatAmount(c.Amount),
 				Returns: c.ExpiresAt.In(h.loc).Format("2006-01-02")})
 		}
 	}
@@ -93,11 +94,11 @@ func (h *Handler) history(ctx context.Context, accountID string, f ledger.Histor
 	return p, err
 }
 
-func (h *Handler) lineViews(l lang, lines []ledger.Line) []lineView {
+func (h *Handler) lineViews(l ui.Lang, lines []ledger.Line) []lineView {
 	out := make([]lineView, len(lines))
 	for i, ln := range lines {
-		out[i] = lineView{Time: h.formatTime(ln.CreatedAt), Type: l.text(lineType(ln)), Desc: ln.Description,
-			Amount: formatAmount(ln.Amount, true), Balance: formatAmount(ln.BalanceAfter, false), In: ln.Amount.Minor() > 0}
+		out[i] = lineView{Time: h.formatTime(ln.CreatedAt), Type: messages.Text(l, lineType(ln)), Desc: ln.Description,
+			Amount: ui.FormatSignedAmount(ln.Amount), Balance: ui.FormatAmount(ln.BalanceAfter), In: ln.Amount.Minor() > 0}
 	}
 	return out
 }

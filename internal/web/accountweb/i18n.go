@@ -1,89 +1,9 @@
 package accountweb
 
-import (
-	"fmt"
-	"net/http"
-	"strings"
-
-	"paygate/internal/errs"
-)
-
-// lang is a page language.
-type lang string
-
-const (
-	zh lang = "zh"
-	en lang = "en"
-)
-
-// pickLang chooses the page language, as the cashier does: ?lang=zh|en,
-// else the first of zh/en in Accept-Language (by order, ignoring weights
-// of 0), else Chinese.
-func pickLang(r *http.Request) lang {
-	switch r.URL.Query().Get("lang") {
-	case "zh":
-		return zh
-	case "en":
-		return en
-	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.ReplaceAll(strings.TrimSpace(params), " ", "") == "q=0" {
-			continue
-		}
-		tag = strings.ToLower(strings.TrimSpace(tag))
-		switch {
-		case tag == "zh" || strings.HasPrefix(tag, "zh-"):
-			return zh
-		case tag == "en" || strings.HasPrefix(tag, "en-"):
-			return en
-		}
-	}
-	return zh
-}
-
-// Other is the language the switch link offers.
-func (l lang) Other() lang {
-	if l == en {
-		return zh
-	}
-	return en
-}
-
-// text returns the message key in l, formatted with args (English texts
-// may reorder them with %[n]s).
-func (l lang) text(key string, args ...any) string {
-	m, ok := messages[key]
-	if !ok {
-		return key
-	}
-	s := m[0]
-	if l == en {
-		s = m[1]
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
-	}
-	return s
-}
-
-// errorText is what a person is told about a service error: the
-// translation of its code if there is one, else its own (English)
-// message. ok is false for an error that is not an application error, or
-// an internal one, whose details must not be shown.
-func (l lang) errorText(err error) (text string, status int, ok bool) {
-	e := errs.As(err)
-	if e == nil || e.Kind == errs.Internal {
-		return "", http.StatusInternalServerError, false
-	}
-	if _, has := messages["err_"+e.Code]; has {
-		return l.text("err_" + e.Code), e.Kind.HTTPStatus(), true
-	}
-	return e.Message, e.Kind.HTTPStatus(), true
-}
+import "paygate/internal/web/ui"
 
 // messages holds every string of the pages: key → {zh, en}.
-var messages = map[string][2]string{
+var messages = ui.Messages{
 	"brand":       {"paygate 账户", "paygate Account"},
 	"logo_sub":    {"快钱账户", "Account"},
 	"lang_switch": {"English", "中文"},
@@ -294,20 +214,4 @@ var messages = map[string][2]string{
 	"rc_96":      {"银行系统故障，未扣款，请稍后重试。", "The bank had a system problem. No money moved; please try later."},
 	"rc_XX":      {"未能连接银行，未扣款，请稍后重试。", "We could not reach your bank. No money moved; please try again."},
 	"rc_default": {"银行拒绝了这笔交易。", "The bank declined this."},
-}
-
-// declineText is the reason for a bank response code.
-func (l lang) declineText(code string) string {
-	switch code {
-	case "12", "13", "30":
-		code = "default"
-	case "06", "96":
-		code = "96"
-	case "68", "91":
-		code = "91"
-	}
-	if _, ok := messages["rc_"+code]; !ok {
-		code = "default"
-	}
-	return l.text("rc_" + code)
 }

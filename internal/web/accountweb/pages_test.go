@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"paygate/internal/db/dbtest"
+	"paygate/internal/web/webtest"
 )
 
 // TestPagesHeadersAndLanguage: every page is no-store behind a self-only
@@ -22,17 +23,17 @@ func TestPagesHeadersAndLanguage(t *testing.T) {
 		res := u.get(t, path)
 		for h, want := range map[string]string{"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
 			"Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
-			if got := res.header.Get(h); got != want {
+			if got := res.Header.Get(h); got != want {
 				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
 			}
 		}
-		if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
 	}
 	res := u.get(t, "/account/nope?lang=en")
 	wantStatus(t, "unknown page", res, http.StatusNotFound)
-	mustContain(t, "unknown page", res.body, "Page not found")
+	webtest.MustContain(t, "unknown page", res.Body, "Page not found")
 	wantStatus(t, "/account", u.get(t, "/account"), http.StatusSeeOther)
 
 	tests := []struct{ accept, want string }{
@@ -45,26 +46,26 @@ func TestPagesHeadersAndLanguage(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, b.srv.URL+"/account/login", nil)
 		req.Header.Set("Accept-Language", tt.accept)
 		res := u.do(t, req)
-		mustContain(t, "Accept-Language "+tt.accept, res.body, tt.want)
+		webtest.MustContain(t, "Accept-Language "+tt.accept, res.Body, tt.want)
 	}
 	res = u.get(t, "/account/login?lang=en")
-	mustContain(t, "?lang=en", res.body, `id="lang-switch" href="/account/login?lang=zh"`, "中文")
+	webtest.MustContain(t, "?lang=en", res.Body, `id="lang-switch" href="/account/login?lang=zh"`, "中文")
 
 	// The switch on a link's page keeps the token, and nothing else.
 	res = u.get(t, "/account/reset?token=abc&lang=en&x=1")
-	mustContain(t, "reset link page", res.body, `href="/account/reset?lang=zh&amp;token=abc"`)
+	webtest.MustContain(t, "reset link page", res.Body, `href="/account/reset?lang=zh&amp;token=abc"`)
 
-	assets := regexp.MustCompile(`/account/assets/[0-9a-f]{12}/account\.(css|js)`).FindAllString(res.body, -1)
+	assets := regexp.MustCompile(`/account/assets/[0-9a-f]{12}/account\.(css|js)`).FindAllString(res.Body, -1)
 	if len(assets) != 2 {
 		t.Fatalf("asset URLs %q", assets)
 	}
 	for _, a := range assets {
 		res := u.get(t, a)
 		wantStatus(t, a, res, http.StatusOK)
-		if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/") {
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/") {
 			t.Errorf("%s: content type %q", a, ct)
 		}
-		if res.header.Get("Set-Cookie") != "" {
+		if res.Header.Get("Set-Cookie") != "" {
 			t.Errorf("%s sets a cookie", a)
 		}
 	}

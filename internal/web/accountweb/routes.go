@@ -6,7 +6,7 @@ import (
 	"paygate/internal/account"
 )
 
-// routes is the whole route table. Every page passes secureHeaders, the
+// routes is the whole route table. Every page passes secure, the
 // cross-origin check, the session and the form-token check (which lets
 // only GET and HEAD through without a token); the assets skip the session.
 // Pages marked h.auth need a log-in and redirect to /account/login
@@ -42,8 +42,8 @@ func (h *Handler) routes() http.Handler {
 		panic(err)
 	}
 	root := http.NewServeMux()
-	root.Handle("GET /account/assets/{version}/{name}", h.secure(http.HandlerFunc(h.asset)))
-	root.Handle("/account", h.secure(xorigin(h.sessions.LoadAndSave(h.checkFormToken(pages)))))
-	root.Handle("/account/", h.secure(xorigin(h.sessions.LoadAndSave(h.checkFormToken(pages)))))
+	root.Handle("GET /account/assets/{version}/{name}", secure(h.assets))
+	root.Handle("/account", secure(xorigin(h.sessions.LoadAndSave(h.checkFormToken(pages)))))
+	root.Handle("/account/", secure(xorigin(h.sessions.LoadAndSave(h.checkFormToken(pages)))))
 	return root
 }

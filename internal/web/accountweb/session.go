@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"paygate/internal/account"
+	"paygate/internal/web/ui"
 )
 
 // Session keys.
@@ -82,7 +83,7 @@ func sessionCookie(r *http.Request) string {
 // languages, since the form may not even be ours.
 func (h *Handler) refuseForm(w http.ResponseWriter, r *http.Request) {
 	v := h.newView(r, "forbidden_title")
-	v.Heading, v.Body, v.Detail, v.Tone = v.Title, v.T("csrf_body"), v.Lang.Other().text("csrf_body"), "bad"
+	v.Heading, v.Body, v.Detail, v.Tone = v.Title, v.T("csrf_body"), messages.Text(v.Lang.Other(), "csrf_body"), "bad"
 	v.Link, v.LinkText = "/account/"+v.Query, v.T("back_home")
 	h.render(w, r, http.StatusForbidden, "message", v)
 }
@@ -129,7 +130,7 @@ func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && len(rest) > 0 {
 		next += "?" + rest.Encode()
 	}
-	q := url.Values{"lang": {string(pickLang(r))}}
+	q := url.Values{"lang": {string(ui.PickLang(r))}}
 	if next != "/account/" {
 		q.Set("next", next)
 	}
@@ -158,7 +159,7 @@ func (h *Handler) flash(r *http.Request, key string, args ...string) {
 }
 
 // popFlash returns the stored message in l, or "".
-func (h *Handler) popFlash(r *http.Request, l lang) string {
+func (h *Handler) popFlash(r *http.Request, l ui.Lang) string {
 	s := h.sessions.PopString(r.Context(), keyFlash)
 	if s == "" {
 		return ""
@@ -168,5 +169,5 @@ func (h *Handler) popFlash(r *http.Request, l lang) string {
 	for i, p := range parts[1:] {
 		args[i] = p
 	}
-	return l.text(parts[0], args...)
+	return messages.Text(l, parts[0], args...)
 }

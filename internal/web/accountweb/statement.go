@@ -11,6 +11,7 @@ import (
 	"paygate/internal/account"
 	"paygate/internal/ledger"
 	"paygate/internal/money"
+	"paygate/internal/web/ui"
 )
 
 // maxStatementLines bounds one statement; a longer period must be split.
@@ -68,13 +69,13 @@ func (h *Handler) statementCSV(w http.ResponseWriter, r *http.Request, a account
 	if !ok {
 		return
 	}
-	l := pickLang(r)
+	l := ui.PickLang(r)
 	name := "paygate-statement-" + orAll(hq.From) + "-" + orAll(hq.To) + ".csv"
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Write([]byte("\xEF\xBB\xBF"))
 	cw := csv.NewWriter(w)
-	cw.Write(strings.Split(l.text("csv_header"), ","))
+	cw.Write(strings.Split(messages.Text(l, "csv_header"), ","))
 	for _, ln := range lines {
 		cw.Write([]string{h.formatTime(ln.CreatedAt), safeCell(ln.Description), ln.Amount.String(), ln.BalanceAfter.String()})
 	}
@@ -133,7 +134,7 @@ func (h *Handler) statement(w http.ResponseWriter, r *http.Request, a account.Ac
 	q := hq.query()
 	q.Set("lang", string(v.Lang))
 	d := statementData{Email: a.Email, Kind: v.Kind, Period: v.T("st_all_time"), Generated: h.formatTime(h.clock.Now()),
-		Lines: h.lineViews(v.Lang, lines), Count: len(lines), In: formatAmount(in, true), Out: formatAmount(out, true),
+		Lines: h.lineViews(v.Lang, lines), Count: len(lines), In: ui.FormatSignedAmount(in), Out: ui.FormatSignedAmount(out),
 		CSVURL: "/account/statement.csv?" + q.Encode(), BackURL: "/account/?" + q.Encode()}
 	if hq.From != "" || hq.To != "" {
 		d.Period = hq.From + " – " + hq.To
@@ -145,7 +146,7 @@ func (h *Handler) statement(w http.ResponseWriter, r *http.Request, a account.Ac
 			h.internalError(w, r, err)
 			return
 		}
-		d.Opening, d.Closing = formatAmount(opening, false), formatAmount(last.BalanceAfter, false)
+		d.Opening, d.Closing = ui.FormatAmount(opening), ui.FormatAmount(last.BalanceAfter)
 	}
 	h.render(w, r, http.StatusOK, "statement", v.with(d))
 }

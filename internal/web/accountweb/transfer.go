@@ -11,6 +11,7 @@ import (
 	"paygate/internal/errs"
 	"paygate/internal/ledger"
 	"paygate/internal/money"
+	"paygate/internal/web/ui"
 )
 
 // sendData is the send form. Key is the idempotency key made when the form
@@ -68,9 +69,9 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, a account.Account
 		"landed", sent.ToAccount != "", "claim", sent.Claim != nil)
 	switch {
 	case sent.Claim != nil:
-		h.flash(r, "flash_held", to, formatAmount(amt, false), sent.Claim.ExpiresAt.In(h.loc).Format("2006-01-02"))
+		h.flash(r, "flash_held", to, ui.FormatAmount(amt), sent.Claim.ExpiresAt.In(h.loc).Format("2006-01-02"))
 	case sent.ToAccount != "":
-		h.flash(r, "flash_sent", to, formatAmount(amt, false))
+		h.flash(r, "flash_sent", to, ui.FormatAmount(amt))
 	default: // a replay of a transfer that became a claim
 		h.flash(r, "flash_again")
 	}
@@ -78,11 +79,11 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, a account.Account
 }
 
 // amountProblem is the message for a parseAmount error.
-func amountProblem(l lang, err error, cur money.Currency) string {
+func amountProblem(l ui.Lang, err error, cur money.Currency) string {
 	if errors.Is(err, errAmountBig) {
-		return l.text("amount_big", formatAmount(maxAmount(cur), false))
+		return messages.Text(l, "amount_big", ui.FormatAmount(maxAmount(cur)))
 	}
-	return l.text(err.Error())
+	return messages.Text(l, err.Error())
 }
 
 // cardData is the top-up and withdrawal form as shown again. The PIN is
@@ -102,8 +103,8 @@ type cardForm struct {
 // decodeCardForm reads a card form and returns the first problem's text,
 // or "". withPIN says whether the form has a PIN (top-up) or not
 // (withdrawal).
-func (h *Handler) decodeCardForm(r *http.Request, l lang, withPIN bool) (cardForm, money.Amount, string) {
-	f := cardForm{cardData: cardData{Key: r.PostForm.Get("key"), CardNo: strings.Map(dropSeparators, r.PostForm.Get("card_no")),
+func (h *Handler) decodeCardForm(r *http.Request, l ui.Lang, withPIN bool) (cardForm, money.Amount, string) {
+	f := cardForm{cardData: cardData{Key: r.PostForm.Get("key"), CardNo: ui.NormalizeCardNumber(r.PostForm.Get("card_no")),
 		Amount: strings.TrimSpace(r.PostForm.Get("amount"))}}
 	if withPIN {
 		f.PIN = r.PostForm.Get("pin")
@@ -111,13 +112,13 @@ func (h *Handler) decodeCardForm(r *http.Request, l lang, withPIN bool) (cardFor
 	switch {
 	case f.Key == "" || len(f.Key) > 100:
 		f.Key = newSecret()
-		return f, money.Amount{}, l.text("bad_form_body")
+		return f, money.Amount{}, messages.Text(l, "bad_form_body")
 	case f.CardNo == "":
-		return f, money.Amount{}, l.text("bad_card_empty")
-	case !validPAN(f.CardNo):
-		return f, money.Amount{}, l.text("bad_card")
-	case withPIN && !validPIN(f.PIN):
-		return f, money.Amount{}, l.text("bad_pin")
+		return f, money.Amount{}, messages.Text(l, "bad_card_empty")
+	case !ui.ValidPAN(f.CardNo):
+		return f, money.Amount{}, messages.Text(l, "bad_card")
+	case withPIN && !ui.ValidPIN(f.PIN):
+		return f, money.Amount{}, messages.Text(l, "bad_pin")
 	}
 	amt, err := parseAmount(f.Amount, h.cur)
 	if err != nil {
@@ -154,7 +155,7 @@ func (h *Handler) topUp(w http.ResponseWriter, r *http.Request, a account.Accoun
 		"state", t.State, "response_code", t.ResponseCode)
 	switch t.State {
 	case "succeeded":
-		h.flash(r, "flash_topup", card.Masked(), formatAmount(amt, false))
+		h.flash(r, "flash_topup", card.Masked(), ui.FormatAmount(amt))
 		h.seeOther(w, r, "/account/")
 	case "declined":
 		f.CardNo = "" // try another card
@@ -196,7 +197,7 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, a account.Acc
 		"state", wd.State, "response_code", wd.ResponseCode)
 	switch wd.State {
 	case "succeeded":
-		h.flash(r, "flash_withdraw", formatAmount(amt, false), card.Masked())
+		h.flash(r, "flash_withdraw", ui.FormatAmount(amt), card.Masked())
 		h.seeOther(w, r, "/account/")
 	case "declined":
 		h.declined(w, r, v, "withdraw", wd.ResponseCode)
@@ -211,7 +212,7 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, a account.Acc
 
 // declined shows the bank's reason on the card form.
 func (h *Handler) declined(w http.ResponseWriter, r *http.Request, v *view, page, code string) {
-	v.Problem = v.T("declined_title") + ": " + v.Lang.declineText(code)
+	v.Problem = v.T("declined_title") + ": " + messages.DeclineText(v.Lang, code)
 	if code != "" && code != "XX" {
 		v.Detail = v.T("bank_code", code)
 	}

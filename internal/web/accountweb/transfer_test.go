@@ -16,6 +16,7 @@ import (
 	"paygate/internal/mail"
 	"paygate/internal/money"
 	"paygate/internal/wallet"
+	"paygate/internal/web/webtest"
 )
 
 // TestSendToUnregisteredCreatesClaim: money sent to an address with no
@@ -29,8 +30,8 @@ func TestSendToUnregisteredCreatesClaim(t *testing.T) {
 		res := u.submit(t, "/account/send?lang=en", "/account/send?lang=en",
 			url.Values{"to": {"Newbie@Example.com"}, "amount": {"30.50"}, "note": {"lunch 午饭"}})
 		wantStatus(t, "send", res, http.StatusSeeOther)
-		home := u.get(t, res.location)
-		mustContain(t, "home after send", home.body, "You sent ¥30.50 to newbie@example.com. The address has no account yet",
+		home := u.get(t, res.Location)
+		webtest.MustContain(t, "home after send", home.Body, "You sent ¥30.50 to newbie@example.com. The address has no account yet",
 			`id="balance">¥69.50<`, `id="claims"`, "newbie@example.com", "lunch 午饭", "Sent")
 		if got := b.balance(t, id); got != 69_50 {
 			t.Fatalf("balance %d", got)
@@ -49,8 +50,8 @@ func TestSendToUnregisteredCreatesClaim(t *testing.T) {
 			t.Fatalf("newbie's balance after activation %d", got)
 		}
 		wantStatus(t, "newbie logs in", newbie.login(t, "newbie@example.com", password), http.StatusSeeOther)
-		mustContain(t, "newbie's home", newbie.get(t, "/account/?lang=en").body, `id="balance">¥30.50<`, "Claimed")
-		mustNotContain(t, "sender's home", u.get(t, "/account/?lang=en").body, `id="claims"`)
+		webtest.MustContain(t, "newbie's home", newbie.get(t, "/account/?lang=en").Body, `id="balance">¥30.50<`, "Claimed")
+		webtest.MustNotContain(t, "sender's home", u.get(t, "/account/?lang=en").Body, `id="claims"`)
 	})
 }
 
@@ -65,11 +66,11 @@ func TestSendToActiveLandsAtOnce(t *testing.T) {
 		res := ivy.submit(t, "/account/send?lang=zh", "/account/send?lang=zh",
 			url.Values{"to": {"jon@example.com"}, "amount": {"1,000.00"}})
 		wantStatus(t, "send", res, http.StatusSeeOther)
-		mustContain(t, "home after send", ivy.get(t, res.location).body, "已向 jon@example.com 付款 ¥1,000.00，款项已到账。", `id="balance">¥0.00<`)
+		webtest.MustContain(t, "home after send", ivy.get(t, res.Location).Body, "已向 jon@example.com 付款 ¥1,000.00，款项已到账。", `id="balance">¥0.00<`)
 		if a, j := b.balance(t, ivyID), b.balance(t, jonID); a != 0 || j != 1_000_00 {
 			t.Fatalf("balances %d %d", a, j)
 		}
-		mustContain(t, "jon's home", jon.get(t, "/account/?lang=en").body, `id="balance">¥1,000.00<`, "Received")
+		webtest.MustContain(t, "jon's home", jon.get(t, "/account/?lang=en").Body, `id="balance">¥1,000.00<`, "Received")
 		if n := b.count(t, "wallet_claims"); n != 0 {
 			t.Fatalf("%d claims", n)
 		}
@@ -85,7 +86,7 @@ func TestDoubleSubmitMovesMoneyOnce(t *testing.T) {
 		b := newTestBundle(t, d)
 		u, id := b.newMember(t, "kim@example.com", 500_00)
 		_, leoID := b.newMember(t, "leo@example.com", 0)
-		form := hidden(u.get(t, "/account/send?lang=en").body)
+		form := hidden(u.get(t, "/account/send?lang=en").Body)
 		if form.Get("key") == "" {
 			t.Fatal("the send form has no key")
 		}
@@ -95,7 +96,7 @@ func TestDoubleSubmitMovesMoneyOnce(t *testing.T) {
 		var wg sync.WaitGroup
 		statuses := make([]int, 4)
 		for i := range statuses {
-			wg.Go(func() { statuses[i] = u.post(t, "/account/send?lang=en", form).status })
+			wg.Go(func() { statuses[i] = u.post(t, "/account/send?lang=en", form).Status })
 		}
 		wg.Wait()
 		for _, s := range statuses {
@@ -110,13 +111,13 @@ func TestDoubleSubmitMovesMoneyOnce(t *testing.T) {
 			t.Fatalf("%d entries, want %d", n, entries+1)
 		}
 		// Same form to an address without an account: one claim.
-		form = hidden(u.get(t, "/account/send?lang=en").body)
+		form = hidden(u.get(t, "/account/send?lang=en").Body)
 		form.Set("to", "mo@example.com")
 		form.Set("amount", "50")
 		wantStatus(t, "first", u.post(t, "/account/send?lang=en", form), http.StatusSeeOther)
 		res := u.post(t, "/account/send?lang=en", form)
 		wantStatus(t, "second", res, http.StatusSeeOther)
-		mustContain(t, "second", u.get(t, res.location).body, "This transfer had already been made")
+		webtest.MustContain(t, "second", u.get(t, res.Location).Body, "This transfer had already been made")
 		if n := b.count(t, "wallet_claims"); n != 1 {
 			t.Fatalf("%d claims", n)
 		}
@@ -124,11 +125,11 @@ func TestDoubleSubmitMovesMoneyOnce(t *testing.T) {
 		form.Set("amount", "60")
 		res = u.post(t, "/account/send?lang=en", form)
 		wantStatus(t, "changed form, same key", res, http.StatusConflict)
-		mustContain(t, "changed form, same key", res.body, "This form was already used for a different transfer")
+		webtest.MustContain(t, "changed form, same key", res.Body, "This form was already used for a different transfer")
 		if b.snapshot(t) != before {
 			t.Fatal("the refused send changed state")
 		}
-		if hidden(res.body).Get("key") == form.Get("key") {
+		if hidden(res.Body).Get("key") == form.Get("key") {
 			t.Fatal("the form kept the used key")
 		}
 		if got := b.balance(t, id); got != 350_00 {
@@ -156,7 +157,7 @@ func TestDoubleSubmitCardFormsMoveMoneyOnce(t *testing.T) {
 		}
 		for _, tt := range tests {
 			path := "/account/" + tt.page + "?lang=en"
-			form := hidden(u.get(t, path).body)
+			form := hidden(u.get(t, path).Body)
 			key := form.Get("key")
 			if key == "" {
 				t.Fatalf("the %s form has no key", tt.page)
@@ -169,14 +170,14 @@ func TestDoubleSubmitCardFormsMoveMoneyOnce(t *testing.T) {
 			form.Set("amount", "lots")
 			res := u.post(t, path, form)
 			wantStatus(t, tt.page+" bad amount", res, http.StatusBadRequest)
-			if got := hidden(res.body).Get("key"); got != key {
+			if got := hidden(res.Body).Get("key"); got != key {
 				t.Fatalf("%s: the form shown again for a bad amount has key %q, want %q", tt.page, got, key)
 			}
 
 			form.Set("amount", tt.amount)
 			balBefore, bankBefore := b.balance(t, id), b.env.BankBalance(t, tt.card)
 			var wg sync.WaitGroup
-			results := make([]response, 4)
+			results := make([]webtest.Response, 4)
 			for i := range results {
 				wg.Go(func() { results[i] = u.post(t, path, form) })
 			}
@@ -184,13 +185,13 @@ func TestDoubleSubmitCardFormsMoveMoneyOnce(t *testing.T) {
 			// Each sees the request done, or still with the bank.
 			done := 0
 			for _, res := range results {
-				switch res.status {
+				switch res.Status {
 				case http.StatusSeeOther:
 					done++
 				case http.StatusOK:
-					mustContain(t, tt.page+" in flight", res.body, "This form was already submitted and the bank is still processing it.")
+					webtest.MustContain(t, tt.page+" in flight", res.Body, "This form was already submitted and the bank is still processing it.")
 				default:
-					t.Fatalf("%s: status %d\n%s", tt.page, res.status, excerpt(res.body))
+					t.Fatalf("%s: status %d\n%s", tt.page, res.Status, webtest.Excerpt(res.Body))
 				}
 			}
 			if done == 0 {
@@ -209,11 +210,11 @@ func TestDoubleSubmitCardFormsMoveMoneyOnce(t *testing.T) {
 			form.Set("amount", "1")
 			res = u.post(t, path, form)
 			wantStatus(t, tt.page+": changed form, same key", res, http.StatusUnprocessableEntity)
-			mustContain(t, tt.page+": changed form, same key", res.body, "This form was already used for a different top-up or withdrawal")
+			webtest.MustContain(t, tt.page+": changed form, same key", res.Body, "This form was already used for a different top-up or withdrawal")
 			if b.snapshot(t) != before {
 				t.Fatalf("%s: the refused request changed state", tt.page)
 			}
-			if got := hidden(res.body).Get("key"); got == key || got == "" {
+			if got := hidden(res.Body).Get("key"); got == key || got == "" {
 				t.Fatalf("%s: the form shown again has key %q, want a new one", tt.page, got)
 			}
 		}
@@ -253,9 +254,9 @@ func TestSendProblems(t *testing.T) {
 				before := b.snapshot(t)
 				res := u.submit(t, "/account/send?lang=en", "/account/send?lang=en", url.Values{"to": {tt.to}, "amount": {tt.amount}, "note": {tt.note}})
 				wantStatus(t, tt.name, res, tt.status)
-				mustContain(t, tt.name, res.body, tt.want, `id="problem"`)
+				webtest.MustContain(t, tt.name, res.Body, tt.want, `id="problem"`)
 				if tt.name != "LongNote" {
-					mustContain(t, tt.name, res.body, `value="`+tt.amount+`"`)
+					webtest.MustContain(t, tt.name, res.Body, `value="`+tt.amount+`"`)
 				}
 				if b.snapshot(t) != before {
 					t.Fatal("a refused send changed state")
@@ -278,14 +279,14 @@ func TestTopUpAndWithdraw(t *testing.T) {
 		res := u.submit(t, "/account/topup?lang=en", "/account/topup?lang=en",
 			url.Values{"card_no": {"6222 0200 0000 0000 018"}, "pin": {goodPIN}, "amount": {"1,234.56"}})
 		wantStatus(t, "top-up", res, http.StatusSeeOther)
-		mustContain(t, "home after top-up", u.get(t, res.location).body, "¥1,234.56 added from card 622202*********0018", `id="balance">¥1,234.56<`, "Top-up")
+		webtest.MustContain(t, "home after top-up", u.get(t, res.Location).Body, "¥1,234.56 added from card 622202*********0018", `id="balance">¥1,234.56<`, "Top-up")
 
 		before := b.snapshot(t)
 		res = u.submit(t, "/account/topup?lang=zh", "/account/topup?lang=zh",
 			url.Values{"card_no": {cardNoFunds}, "pin": {goodPIN}, "amount": {"50"}})
 		wantStatus(t, "declined top-up", res, http.StatusOK)
-		mustContain(t, "declined top-up", res.body, "银行未批准", "余额不足", "银行返回码 51")
-		mustNotContain(t, "declined top-up", res.body, goodPIN, cardNoFunds)
+		webtest.MustContain(t, "declined top-up", res.Body, "银行未批准", "余额不足", "银行返回码 51")
+		webtest.MustNotContain(t, "declined top-up", res.Body, goodPIN, cardNoFunds)
 		if got := b.balance(t, id); got != 1_234_56 {
 			t.Fatalf("balance after the decline %d", got)
 		}
@@ -295,21 +296,21 @@ func TestTopUpAndWithdraw(t *testing.T) {
 		res = u.submit(t, "/account/topup?lang=en", "/account/topup?lang=en",
 			url.Values{"card_no": {cardOK}, "pin": {"12"}, "amount": {"50"}})
 		wantStatus(t, "short PIN", res, http.StatusBadRequest)
-		mustContain(t, "short PIN", res.body, "The card password must be 4–12 digits.", `value="`+cardOK+`"`)
+		webtest.MustContain(t, "short PIN", res.Body, "The card password must be 4–12 digits.", `value="`+cardOK+`"`)
 		res = u.submit(t, "/account/topup?lang=en", "/account/topup?lang=en",
 			url.Values{"card_no": {"6222020000000000019"}, "pin": {goodPIN}, "amount": {"50"}})
 		wantStatus(t, "bad Luhn", res, http.StatusBadRequest)
-		mustContain(t, "bad Luhn", res.body, "That card number is not valid.")
+		webtest.MustContain(t, "bad Luhn", res.Body, "That card number is not valid.")
 
 		res = u.submit(t, "/account/withdraw?lang=en", "/account/withdraw?lang=en",
 			url.Values{"card_no": {cardOK}, "amount": {"234.56"}})
 		wantStatus(t, "withdraw", res, http.StatusSeeOther)
-		mustContain(t, "home after withdrawal", u.get(t, res.location).body, "¥234.56 sent to card 622202*********0018", `id="balance">¥1,000.00<`, "Withdrawal")
+		webtest.MustContain(t, "home after withdrawal", u.get(t, res.Location).Body, "¥234.56 sent to card 622202*********0018", `id="balance">¥1,000.00<`, "Withdrawal")
 		before = b.snapshot(t)
 		res = u.submit(t, "/account/withdraw?lang=en", "/account/withdraw?lang=en",
 			url.Values{"card_no": {cardOK}, "amount": {"1,000.01"}})
 		wantStatus(t, "withdraw too much", res, http.StatusUnprocessableEntity)
-		mustContain(t, "withdraw too much", res.body, "Your balance is not enough for this.")
+		webtest.MustContain(t, "withdraw too much", res.Body, "Your balance is not enough for this.")
 		if b.snapshot(t) != before {
 			t.Fatal("a refused withdrawal changed state")
 		}
@@ -328,16 +329,16 @@ func checkStatement(t *testing.T, b *testBundle, u *user, id string) {
 	t.Helper()
 	res := u.get(t, "/account/statement.csv?lang=en")
 	wantStatus(t, "statement.csv", res, http.StatusOK)
-	if ct := res.header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+	if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 		t.Fatalf("content type %q", ct)
 	}
-	if cd := res.header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="paygate-statement-all-all.csv"`) {
+	if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="paygate-statement-all-all.csv"`) {
 		t.Fatalf("content disposition %q", cd)
 	}
-	if !strings.HasPrefix(res.body, "\xEF\xBB\xBF") {
+	if !strings.HasPrefix(res.Body, "\xEF\xBB\xBF") {
 		t.Fatal("no UTF-8 BOM")
 	}
-	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.body, "\xEF\xBB\xBF"))).ReadAll()
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\xEF\xBB\xBF"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +378,7 @@ func checkStatement(t *testing.T, b *testBundle, u *user, id string) {
 	// The printable statement says the same.
 	res = u.get(t, "/account/statement?lang=en")
 	wantStatus(t, "statement", res, http.StatusOK)
-	mustContain(t, "statement", res.body, "Account statement", `id="st-opening">¥0.00<`, `id="st-closing">`+formatCNY(bal)+`<`,
+	webtest.MustContain(t, "statement", res.Body, "Account statement", `id="st-opening">¥0.00<`, `id="st-closing">`+formatCNY(bal)+`<`,
 		`id="st-count">`+strconv.Itoa(len(lines))+`<`, "data-print")
 }
 
@@ -410,27 +411,27 @@ func TestHistoryFilters(t *testing.T) {
 			wantStatus(t, "send", res, http.StatusSeeOther)
 		}
 		res := u.get(t, "/account/?lang=en")
-		if n := strings.Count(res.body, `<td class="num out">`); n != 20 {
+		if n := strings.Count(res.Body, `<td class="num out">`); n != 20 {
 			t.Fatalf("first page shows %d debits, want 20", n)
 		}
-		older := hrefOf(t, res.body, "older")
+		older := hrefOf(t, res.Body, "older")
 		res = u.get(t, older)
-		if n := strings.Count(res.body, "<tr><td class=\"nowrap\">"); n != 5 { // 4 sends and the funding
-			t.Fatalf("second page shows %d lines, want 5\n%s", n, excerpt(res.body))
+		if n := strings.Count(res.Body, "<tr><td class=\"nowrap\">"); n != 5 { // 4 sends and the funding
+			t.Fatalf("second page shows %d lines, want 5\n%s", n, webtest.Excerpt(res.Body))
 		}
-		mustContain(t, "second page", res.body, `id="newest"`)
-		mustNotContain(t, "second page", res.body, `id="older"`)
+		webtest.MustContain(t, "second page", res.Body, `id="newest"`)
+		webtest.MustNotContain(t, "second page", res.Body, `id="older"`)
 
 		res = u.get(t, "/account/?lang=en&dir=in")
-		if n := strings.Count(res.body, "<tr><td class=\"nowrap\">"); n != 1 || !strings.Contains(res.body, `<td class="num in">&#43;¥1,000.00</td>`) {
-			t.Fatalf("money in: %d lines\n%s", n, excerpt(res.body))
+		if n := strings.Count(res.Body, "<tr><td class=\"nowrap\">"); n != 1 || !strings.Contains(res.Body, `<td class="num in">&#43;¥1,000.00</td>`) {
+			t.Fatalf("money in: %d lines\n%s", n, webtest.Excerpt(res.Body))
 		}
-		mustContain(t, "filtered", res.body, `href="/account/statement.csv?dir=in&amp;lang=en"`)
+		webtest.MustContain(t, "filtered", res.Body, `href="/account/statement.csv?dir=in&amp;lang=en"`)
 		res = u.get(t, "/account/?lang=en&from=2000-01-01&to=2000-01-31")
-		mustContain(t, "old range", res.body, "No transactions match.")
+		webtest.MustContain(t, "old range", res.Body, "No transactions match.")
 
 		csvIn := u.get(t, "/account/statement.csv?lang=en&dir=out")
-		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvIn.body, "\xEF\xBB\xBF"))).ReadAll()
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvIn.Body, "\xEF\xBB\xBF"))).ReadAll()
 		if err != nil || len(recs) != 25 {
 			t.Fatalf("CSV of debits: %d records, %v", len(recs), err)
 		}
@@ -441,17 +442,17 @@ func TestHistoryFilters(t *testing.T) {
 
 		res = u.get(t, "/account/statement?lang=en&dir=out")
 		wantStatus(t, "statement of debits", res, http.StatusOK)
-		mustContain(t, "statement of debits", res.body, `id="st-count">24<`, `id="st-in" class="in">¥0.00<`)
-		mustNotContain(t, "statement of debits", res.body, `id="st-opening"`, `id="st-closing"`) // balances need every line
+		webtest.MustContain(t, "statement of debits", res.Body, `id="st-count">24<`, `id="st-in" class="in">¥0.00<`)
+		webtest.MustNotContain(t, "statement of debits", res.Body, `id="st-opening"`, `id="st-closing"`) // balances need every line
 
 		for _, q := range []string{"from=yesterday", "to=2026-13-01", "from=2026-03-02&to=2026-03-01", "dir=sideways&before=-3", "before=abc"} {
 			res := u.get(t, "/account/?lang=en&"+q)
 			wantStatus(t, q, res, http.StatusOK)
 		}
 		res = u.get(t, "/account/?lang=en&from=yesterday")
-		mustContain(t, "bad date", res.body, "Dates must look like 2026-03-31.")
+		webtest.MustContain(t, "bad date", res.Body, "Dates must look like 2026-03-31.")
 		res = u.get(t, "/account/?lang=en&from=2026-03-02&to=2026-03-01")
-		mustContain(t, "bad range", res.body, "The start date must not be after the end date.")
+		webtest.MustContain(t, "bad range", res.Body, "The start date must not be after the end date.")
 		wantStatus(t, "bad CSV filter", u.get(t, "/account/statement.csv?from=x"), http.StatusBadRequest)
 	})
 }
@@ -461,7 +462,7 @@ func hrefOf(t *testing.T, body, id string) string {
 	t.Helper()
 	i := strings.Index(body, `id="`+id+`"`)
 	if i < 0 {
-		t.Fatalf("no #%s in\n%s", id, excerpt(body))
+		t.Fatalf("no #%s in\n%s", id, webtest.Excerpt(body))
 	}
 	start := strings.LastIndex(body[:i], `href="`)
 	end := strings.Index(body[start+6:], `"`)

@@ -1,113 +1,42 @@
 package accountweb
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
-	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"time"
 
 	"paygate/internal/account"
-	"paygate/internal/money"
 	"paygate/internal/web"
+	"paygate/internal/web/ui"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
-//go:embed assets
-var assetFS embed.FS
+// files are the page templates (templates/*.html) and the static assets
+// (assets/).
+//
+//go:embed templates/*.html assets
+var files embed.FS
 
 // contentSecurityPolicy allows only the pages' own script, style and
 // images, forms posting back here, and no framing.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// secure sets the headers every response carries.
-func (h *Handler) secure(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("Content-Security-Policy", contentSecurityPolicy)
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "no-referrer")
-		next.ServeHTTP(w, r)
-	})
-}
+// secure sets the headers every response carries ([ui.Secure]).
+func secure(next http.Handler) http.Handler { return ui.Secure(contentSecurityPolicy, next) }
 
-// assetSet is the embedded static files with their content hashes, which
-// version their URLs.
-type assetSet struct {
-	files map[string][]byte
-	hash  map[string]string
-}
-
-func mustLoadAssets() *assetSet {
-	a := &assetSet{files: map[string][]byte{}, hash: map[string]string{}}
-	entries, err := fs.ReadDir(assetFS, "assets")
-	if err != nil {
-		panic(err)
-	}
-	for _, e := range entries {
-		b, err := fs.ReadFile(assetFS, "assets/"+e.Name())
-		if err != nil {
-			panic(err)
-		}
-		sum := sha256.Sum256(b)
-		a.files[e.Name()] = b
-		a.hash[e.Name()] = hex.EncodeToString(sum[:6])
-	}
-	return a
-}
-
-// url is the versioned address of an asset.
-func (a *assetSet) url(name string) string {
-	return "/account/assets/" + a.hash[name] + "/" + name
-}
-
-// asset serves one embedded file; any version segment is accepted, so that
-// pages from an older instance still load.
-func (h *Handler) asset(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	b, ok := h.assets.files[name]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	ctype := map[string]string{".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-		".svg": "image/svg+xml"}[path.Ext(name)]
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ctype)
-	w.Write(b)
-}
+// assetPrefix is where the embedded assets are served, under their content
+// hash.
+const assetPrefix = "/account/assets/"
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
 var pageNames = []string{"message", "login", "register", "activate", "reset", "newpassword",
 	"home", "send", "topup", "withdraw", "statement"}
 
-func mustParsePages(a *assetSet) map[string]*template.Template {
-	funcs := template.FuncMap{"asset": a.url}
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
-	pages := map[string]*template.Template{}
-	for _, name := range pageNames {
-		t := template.Must(base.Clone())
-		pages[name] = template.Must(t.ParseFS(templateFS, "templates/"+name+".html"))
-	}
-	return pages
-}
-
 // view is what every page template sees.
 type view struct {
-	Lang      lang
+	Lang      ui.Lang
 	Title     string
 	Query     string // "?lang=…", to keep the language on links
 	SwitchURL string // the same page in the other language
@@ -134,7 +63,7 @@ func (v *view) with(data any) *view {
 }
 
 // T returns the message key in the page's language.
-func (v *view) T(key string, args ...any) string { return v.Lang.text(key, args...) }
+func (v *view) T(key string, args ...any) string { return messages.Text(v.Lang, key, args...) }
 
 // getPaths are the pages a POST's language switch leads to, where the
 // POST's path has no GET of its own.
@@ -147,7 +76,7 @@ var switchKeep = []string{"token", "next", "from", "to", "dir", "before"}
 // newView fills the fields every page has. It does not touch the session,
 // so that it works before the session is loaded.
 func (h *Handler) newView(r *http.Request, title string) *view {
-	l := pickLang(r)
+	l := ui.PickLang(r)
 	q := url.Values{"lang": {string(l.Other())}}
 	for _, k := range switchKeep {
 		if v := r.URL.Query().Get(k); v != "" {
@@ -165,7 +94,7 @@ func (h *Handler) newView(r *http.Request, title string) *view {
 	}
 	return &view{
 		Lang:      l,
-		Title:     l.text(title),
+		Title:     messages.Text(l, title),
 		Query:     "?lang=" + string(l),
 		SwitchURL: p + "?" + q.Encode(),
 		RequestID: web.RequestID(r.Context()),
@@ -193,18 +122,12 @@ func (h *Handler) userView(r *http.Request, a account.Account, title, nav string
 	return v
 }
 
-// render writes page with status. Rendering goes to a buffer first so that
-// a template error becomes a clean 500.
+// render writes page with status; a template error becomes a clean 500
+// ([ui.Pages.Render]), logged here.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
-	var buf bytes.Buffer
-	if err := h.pages[page].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+	if err := h.pages.Render(w, status, page, v); err != nil {
 		h.log.ErrorContext(r.Context(), "account: render", "page", page, "request_id", v.RequestID, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
 }
 
 // message renders a page with just a heading and a text, both message keys.
@@ -233,55 +156,13 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 
 // toHome redirects /account to /account/.
 func (h *Handler) toHome(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/account/?lang="+string(pickLang(r)), http.StatusSeeOther)
+	http.Redirect(w, r, "/account/?lang="+string(ui.PickLang(r)), http.StatusSeeOther)
 }
 
 // seeOther redirects to an account page in the request's language.
 func (h *Handler) seeOther(w http.ResponseWriter, r *http.Request, page string) {
-	http.Redirect(w, r, page+"?lang="+string(pickLang(r)), http.StatusSeeOther)
-}
-
-// symbols are the currency signs shown before amounts.
-var symbols = map[money.Currency]string{"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$"}
-
-// formatAmount is "¥12.34", with thousands separated: "¥10,000.00",
-// "-¥5.00"; signed adds "+" to positive amounts.
-func formatAmount(a money.Amount, signed bool) string {
-	s := a.String()
-	neg := len(s) > 0 && s[0] == '-'
-	if neg {
-		s = s[1:]
-	}
-	intPart, frac := s, ""
-	for i := range len(s) {
-		if s[i] == '.' {
-			intPart, frac = s[:i], s[i:]
-			break
-		}
-	}
-	var b []byte
-	for i := range len(intPart) {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b = append(b, ',')
-		}
-		b = append(b, intPart[i])
-	}
-	out := string(b) + frac
-	if sym, ok := symbols[a.Currency()]; ok {
-		out = sym + out
-	} else {
-		out += " " + string(a.Currency())
-	}
-	switch {
-	case neg:
-		out = "-" + out
-	case signed && a.Minor() > 0:
-		out = "+" + out
-	}
-	return out
+	http.Redirect(w, r, page+"?lang="+string(ui.PickLang(r)), http.StatusSeeOther)
 }
 
 // formatTime shows t where the account holder is (Deps.Location).
-func (h *Handler) formatTime(t time.Time) string {
-	return t.In(h.loc).Format("2006-01-02 15:04:05")
-}
+func (h *Handler) formatTime(t time.Time) string { return ui.FormatTime(t, h.loc) }

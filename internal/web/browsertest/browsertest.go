@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -86,4 +88,22 @@ func ReturnToShop(t *testing.T, ctx context.Context, sel string) {
 	_, _ = chromedp.Run(cctx, chromedp.Click(chromedp.ID("return-link"), chromedp.NodeVisible))
 	cancel()
 	Step(t, ctx, "back at the shop", chromedp.WaitVisible(sel))
+}
+
+// Screenshot saves the whole page to dir/name and, as a copy to look at, to
+// the same name in the system's temporary directory (/tmp/name).
+func Screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(os.TempDir(), name), png, 0o644); err != nil {
+		t.Logf("copy of the screenshot: %v", err)
+	}
 }

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"paygate/internal/errs"
 	"paygate/internal/payment"
+	"paygate/internal/web/ui"
 )
 
 // accountMethod is the payment method of account balances.
@@ -30,16 +30,16 @@ func (h *Handler) payFromAccount(w http.ResponseWriter, r *http.Request) {
 		h.seeOther(w, r, p.ID)
 		return
 	}
-	l := pickLang(r)
+	l := ui.PickLang(r)
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		h.show(w, r, http.StatusBadRequest, p, &notice{Title: l.text("bad_form"), Tone: "bad"}, formValues{Method: accountMethod})
+		h.show(w, r, http.StatusBadRequest, p, &notice{Title: messages.Text(l, "bad_form"), Tone: "bad"}, formValues{Method: accountMethod})
 		return
 	}
 	f := formValues{Method: accountMethod, Email: strings.TrimSpace(r.PostForm.Get("account_email"))}
 	password := r.PostForm.Get("password")
 	if f.Email == "" || password == "" {
-		h.show(w, r, http.StatusBadRequest, p, &notice{Title: l.text("acct_missing"), Tone: "bad"}, f)
+		h.show(w, r, http.StatusBadRequest, p, &notice{Title: messages.Text(l, "acct_missing"), Tone: "bad"}, f)
 		return
 	}
 	ctx := r.Context()
@@ -57,27 +57,19 @@ func (h *Handler) payFromAccount(w http.ResponseWriter, r *http.Request) {
 	h.log.WarnContext(ctx, "cashier: account payment refused", "payment_id", p.ID, "account_id", accountID, "err", err)
 	switch {
 	case errors.Is(err, payment.ErrNotFound):
-		h.message(w, r, http.StatusNotFound, "bad", "notfound_title", l.text("notfound_body"), nil)
+		h.message(w, r, http.StatusNotFound, "bad", "notfound_title", messages.Text(l, "notfound_body"), nil)
 		return
 	case errors.Is(err, payment.ErrNotPayable), errors.Is(err, payment.ErrExpired), errors.Is(err, payment.ErrAttemptInProgress):
 		h.seeOther(w, r, p.ID)
 		return
 	}
-	e := errs.As(err)
-	if e == nil || e.Kind == errs.Internal {
+	detail, status, ok := messages.ErrorText(l, err)
+	if !ok {
 		h.internalError(w, r, err)
 		return
-	}
-	title := l.text("acct_refused")
-	detail := e.Message
-	if t, ok := messages["err_"+e.Code]; ok {
-		detail = t[0]
-		if l == en {
-			detail = t[1]
-		}
 	}
 	if q, err := h.payments.Lookup(ctx, p.ID); err == nil {
 		p = q
 	}
-	h.show(w, r, e.Kind.HTTPStatus(), p, &notice{Title: title, Detail: detail, Tone: "bad"}, f)
+	h.show(w, r, status, p, &notice{Title: messages.Text(l, "acct_refused"), Detail: detail, Tone: "bad"}, f)
 }

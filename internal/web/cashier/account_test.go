@@ -23,6 +23,7 @@ import (
 	"paygate/internal/payment/paymenttest"
 	"paygate/internal/wallet"
 	"paygate/internal/web/cashier"
+	"paygate/internal/web/webtest"
 )
 
 // fastArgon2 keeps password hashing cheap in tests.
@@ -73,7 +74,7 @@ func newAccountBundle(t *testing.T, balanceMinor int64) (*testBundle, *wallet.Wa
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &testBundle{svc: e.Service, sim: e.Sim, mch: e.Merchant, clock: e.Clock, logBuf: &syncBuffer{}, env: e}
+	b := &testBundle{svc: e.Service, sim: e.Sim, mch: e.Merchant, clock: e.Clock, logBuf: &webtest.SyncBuffer{}, env: e}
 	h := cashier.New(cashier.Deps{
 		Payments: e.Service, Clock: b.clock, Banks: banks,
 		Logger: slog.New(slog.NewTextHandler(b.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -87,16 +88,10 @@ func newAccountBundle(t *testing.T, balanceMinor int64) (*testBundle, *wallet.Wa
 	return b, w, a.ID
 }
 
-func (b *testBundle) payFromAccount(t *testing.T, paymentID, lang, email, password string) response {
+func (b *testBundle) payFromAccount(t *testing.T, paymentID, lang, email, password string) webtest.Response {
 	t.Helper()
 	form := url.Values{"account_email": {email}, "password": {password}}
-	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/pay/"+paymentID+"/account?lang="+lang, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return b.do(t, req)
+	return webtest.PostForm(t, client, b.srv.URL+"/pay/"+paymentID+"/account?lang="+lang, form)
 }
 
 // TestPayFromAccountOnCashier: the account tab logs in and pays from the
@@ -110,8 +105,8 @@ func TestPayFromAccountOnCashier(t *testing.T) {
 
 	p := b.create(t, "acct-1", 1_200_00, "")
 	page := b.get(t, "/pay/"+p.ID+"?lang=en&method=account")
-	mustContain(t, "account tab", page.body, `id="panel-account"`, "Pay ¥1,200.00 from balance", `method=account`)
-	mustNotContain(t, "account tab", page.body, `id="panel-bankcard"`)
+	webtest.MustContain(t, "account tab", page.Body, `id="panel-account"`, "Pay ¥1,200.00 from balance", `method=account`)
+	webtest.MustNotContain(t, "account tab", page.Body, `id="panel-bankcard"`)
 
 	refusals := []struct {
 		name, lang, email, password string
@@ -128,12 +123,12 @@ func TestPayFromAccountOnCashier(t *testing.T) {
 	for i, rc := range refusals {
 		q := b.create(t, "acct-refused-"+string(rune('a'+i)), rc.amount, "")
 		res := b.payFromAccount(t, q.ID, rc.lang, rc.email, rc.password)
-		if res.status != rc.status {
-			t.Fatalf("%s: status %d, want %d\n%s", rc.name, res.status, rc.status, excerpt(res.body))
+		if res.Status != rc.status {
+			t.Fatalf("%s: status %d, want %d\n%s", rc.name, res.Status, rc.status, webtest.Excerpt(res.Body))
 		}
-		mustContain(t, rc.name, res.body, rc.want, `id="panel-account"`)
+		webtest.MustContain(t, rc.name, res.Body, rc.want, `id="panel-account"`)
 		if rc.password != "" {
-			mustNotContain(t, rc.name, res.body, rc.password)
+			webtest.MustNotContain(t, rc.name, res.Body, rc.password)
 		}
 		if s := b.status(t, q.ID); s != payment.Created || len(b.attempts(t, q.ID)) != 0 {
 			t.Fatalf("%s: payment %s with %d attempts", rc.name, s, len(b.attempts(t, q.ID)))
@@ -144,11 +139,11 @@ func TestPayFromAccountOnCashier(t *testing.T) {
 	}
 
 	res := b.payFromAccount(t, p.ID, "en", "payer@example.com", "correct horse 1")
-	if res.status != http.StatusSeeOther || !strings.HasPrefix(res.location, "/pay/"+p.ID) {
-		t.Fatalf("pay: %d %q\n%s", res.status, res.location, excerpt(res.body))
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/pay/"+p.ID) {
+		t.Fatalf("pay: %d %q\n%s", res.Status, res.Location, webtest.Excerpt(res.Body))
 	}
-	receipt := b.get(t, res.location)
-	mustContain(t, "receipt", receipt.body, "Payment successful", "Account balance")
+	receipt := b.get(t, res.Location)
+	webtest.MustContain(t, "receipt", receipt.Body, "Payment successful", "Account balance")
 	if bal, _ := w.Balance(ctx, acct, money.CNY); bal.Minor() != 300_00 {
 		t.Fatalf("balance %v, want 300.00", bal)
 	}
@@ -160,11 +155,11 @@ func TestPayFromAccountOnCashier(t *testing.T) {
 		t.Fatal("the merchant was not notified")
 	}
 	// Paying again is a no-op that shows the receipt.
-	if again := b.payFromAccount(t, p.ID, "en", "payer@example.com", "correct horse 1"); again.status != http.StatusSeeOther {
-		t.Fatalf("second pay: %d", again.status)
+	if again := b.payFromAccount(t, p.ID, "en", "payer@example.com", "correct horse 1"); again.Status != http.StatusSeeOther {
+		t.Fatalf("second pay: %d", again.Status)
 	}
 	if bal, _ := w.Balance(ctx, acct, money.CNY); bal.Minor() != 300_00 {
 		t.Fatalf("balance after a second post %v", bal)
 	}
-	mustNotContain(t, "log", b.logBuf.String(), "correct horse 1", "wrong password 1")
+	webtest.MustNotContain(t, "log", b.logBuf.String(), "correct horse 1", "wrong password 1")
 }

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -20,27 +17,10 @@ import (
 func newBrowser(t *testing.T) context.Context { return browsertest.New(t, "en-US") }
 
 var (
-	step = browsertest.Step
-	text = browsertest.Text
+	step       = browsertest.Step
+	text       = browsertest.Text
+	screenshot = browsertest.Screenshot
 )
-
-// screenshot saves the whole page to dir/name and, as a copy to look at, to
-// /tmp/name.
-func screenshot(t *testing.T, ctx context.Context, dir, name string) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(os.TempDir(), name), png, 0o644); err != nil {
-		t.Logf("copy of the screenshot: %v", err)
-	}
-}
 
 // TestBrowserPay drives the cashier in headless Chromium: a decline with
 // its message, a retry with a good card, the receipt, and the way back to a

@@ -21,7 +21,6 @@ package cashier
 
 import (
 	"context"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -29,6 +28,7 @@ import (
 	"paygate/internal/channel"
 	"paygate/internal/clock"
 	"paygate/internal/payment"
+	"paygate/internal/web/ui"
 )
 
 // Payments is what the cashier needs from the payment service
@@ -94,8 +94,8 @@ type Handler struct {
 	returnURL func(p payment.Payment) string
 	banks     []BankOption
 	authn     func(ctx context.Context, email, password string) (string, error)
-	pages     map[string]*template.Template
-	assets    *assetSet
+	pages     *ui.Pages
+	assets    *ui.Assets
 	mux       *http.ServeMux
 }
 
@@ -120,10 +120,10 @@ func New(d Deps) *Handler {
 		returnURL: d.ReturnURLFunc,
 		banks:     d.Banks,
 		authn:     d.Authenticate,
-		assets:    mustLoadAssets(),
+		assets:    ui.MustLoadAssets(files, "assets", assetPrefix),
 		mux:       http.NewServeMux(),
 	}
-	h.pages = mustParsePages(h.assets)
+	h.pages = ui.MustParsePages(files, h.assets, pageNames...)
 	h.routes()
 	return h
 }

@@ -11,6 +11,7 @@ import (
 
 	"paygate/internal/payment"
 	"paygate/internal/web/cashier"
+	"paygate/internal/web/webtest"
 )
 
 // TestDeclinesThenSuccess: each decline card shows its reason, its bank
@@ -33,13 +34,13 @@ func TestDeclinesThenSuccess(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := b.pay(t, p.ID, tc.lang, cardForm(tc.pan, tc.pin))
-			if r.status != http.StatusOK {
-				t.Fatalf("status %d:\n%s", r.status, excerpt(r.body))
+			if r.Status != http.StatusOK {
+				t.Fatalf("status %d:\n%s", r.Status, webtest.Excerpt(r.Body))
 			}
 			code := map[string]string{"en": "Bank response code " + tc.code, "zh": "银行返回码 " + tc.code}[tc.lang]
-			mustContain(t, tc.name, r.body, tc.reason, code, `id="panel-bankcard"`, `name="card_no"`, `type="password"`,
+			webtest.MustContain(t, tc.name, r.Body, tc.reason, code, `id="panel-bankcard"`, `name="card_no"`, `type="password"`,
 				`value="payer@example.com"`)
-			mustNotContain(t, tc.name, r.body, tc.pin, tc.pan)
+			webtest.MustNotContain(t, tc.name, r.Body, tc.pin, tc.pan)
 			if got := b.status(t, p.ID); got != payment.Created {
 				t.Fatalf("payment %s after a decline, want created", got)
 			}
@@ -47,32 +48,32 @@ func TestDeclinesThenSuccess(t *testing.T) {
 	}
 	// A reload of the page still tells why the last try failed.
 	r := b.get(t, "/pay/"+p.ID+"?lang=en")
-	mustContain(t, "reload after decline", r.body, "Payment declined", "Your bank declined this payment.", "Bank response code 05")
+	webtest.MustContain(t, "reload after decline", r.Body, "Payment declined", "Your bank declined this payment.", "Bank response code 05")
 
 	r = b.pay(t, p.ID, "en", cardForm(cardOK, "123456"))
-	if r.status != http.StatusSeeOther || r.location != "/pay/"+p.ID+"?lang=en" {
-		t.Fatalf("good card: %d %q", r.status, r.location)
+	if r.Status != http.StatusSeeOther || r.Location != "/pay/"+p.ID+"?lang=en" {
+		t.Fatalf("good card: %d %q", r.Status, r.Location)
 	}
-	r = b.get(t, r.location)
-	mustContain(t, "success page", r.body, "Payment successful", "¥10,000.00", "622202*********0018", "order-1",
+	r = b.get(t, r.Location)
+	webtest.MustContain(t, "success page", r.Body, "Payment successful", "¥10,000.00", "622202*********0018", "order-1",
 		`href="/pay/`+p.ID+`/return?lang=en"`)
 	if got := len(b.attempts(t, p.ID)); got != 7 {
 		t.Fatalf("%d attempts, want 7", got)
 	}
 	// Paying again changes nothing: the payer lands on the receipt.
 	r = b.pay(t, p.ID, "en", cardForm(cmbOK, "888888"))
-	if r.status != http.StatusSeeOther || len(b.attempts(t, p.ID)) != 7 {
-		t.Fatalf("second payment: %d, %d attempts", r.status, len(b.attempts(t, p.ID)))
+	if r.Status != http.StatusSeeOther || len(b.attempts(t, p.ID)) != 7 {
+		t.Fatalf("second payment: %d, %d attempts", r.Status, len(b.attempts(t, p.ID)))
 	}
 	r = b.get(t, "/pay/"+p.ID+"/return?lang=en")
 	want := "https://shop.example/return?order=order-1&payment_id=" + p.ID + "&status=succeeded"
-	if r.status != http.StatusSeeOther || r.location != want {
-		t.Fatalf("return: %d %q, want %q", r.status, r.location, want)
+	if r.Status != http.StatusSeeOther || r.Location != want {
+		t.Fatalf("return: %d %q, want %q", r.Status, r.Location, want)
 	}
 	// The log has masked card numbers only, and never a PIN.
 	logs := b.logBuf.String()
-	mustContain(t, "log", logs, "622202*********0026", "payment_id="+p.ID)
-	mustNotContain(t, "log", logs, cardNoFunds, cardOK, "123456", "987654", "888888", "payer@example.com")
+	webtest.MustContain(t, "log", logs, "622202*********0026", "payment_id="+p.ID)
+	webtest.MustNotContain(t, "log", logs, cardNoFunds, cardOK, "123456", "987654", "888888", "payer@example.com")
 }
 
 // TestBadInput: malformed input gets a readable message, keeps what the
@@ -102,15 +103,15 @@ func TestBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := b.pay(t, p.ID, tc.lang, tc.form)
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400", r.status)
+			if r.Status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400", r.Status)
 			}
-			mustContain(t, tc.name, r.body, tc.want, `id="panel-bankcard"`)
+			webtest.MustContain(t, tc.name, r.Body, tc.want, `id="panel-bankcard"`)
 			if pin := tc.form.Get("pin"); pin != "" {
-				mustNotContain(t, tc.name, r.body, pin)
+				webtest.MustNotContain(t, tc.name, r.Body, pin)
 			}
 			if tc.keepCard {
-				mustContain(t, tc.name, r.body, `value="`+strings.ReplaceAll(tc.form.Get("card_no"), " ", "")+`"`)
+				webtest.MustContain(t, tc.name, r.Body, `value="`+strings.ReplaceAll(tc.form.Get("card_no"), " ", "")+`"`)
 			}
 		})
 	}
@@ -119,15 +120,15 @@ func TestBadInput(t *testing.T) {
 	}
 	// Spaces in the card number are fine.
 	r := b.pay(t, p.ID, "en", url.Values{"card_no": {"6222 0200 0000 0000 018"}, "pin": {"123456"}})
-	if r.status != http.StatusSeeOther || b.status(t, p.ID) != payment.Succeeded {
-		t.Fatalf("spaced card number: %d, payment %s", r.status, b.status(t, p.ID))
+	if r.Status != http.StatusSeeOther || b.status(t, p.ID) != payment.Succeeded {
+		t.Fatalf("spaced card number: %d, payment %s", r.Status, b.status(t, p.ID))
 	}
 	// No return URL: the return route says the page can be closed.
 	r = b.get(t, "/pay/"+p.ID+"/return?lang=en")
-	if r.status != http.StatusOK {
-		t.Fatalf("return without return_url: %d", r.status)
+	if r.Status != http.StatusOK {
+		t.Fatalf("return without return_url: %d", r.Status)
 	}
-	mustContain(t, "no return url", r.body, "You can close this page now.")
+	webtest.MustContain(t, "no return url", r.Body, "You can close this page now.")
 }
 
 // TestUnknownOutcome: card 042 never answers; the payer sees the processing
@@ -142,19 +143,19 @@ func TestUnknownOutcome(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := b.pay(t, p.ID, "en", cardForm(cardSilent, "123456"))
-	if r.status != http.StatusSeeOther {
-		t.Fatalf("silent card: %d\n%s", r.status, excerpt(r.body))
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("silent card: %d\n%s", r.Status, webtest.Excerpt(r.Body))
 	}
-	page := b.get(t, r.location)
+	page := b.get(t, r.Location)
 	if b.status(t, p.ID) == payment.Processing {
-		mustContain(t, "processing page", page.body, "Confirming your payment", `data-poll="/pay/`+p.ID+`/status"`)
+		webtest.MustContain(t, "processing page", page.Body, "Confirming your payment", `data-poll="/pay/`+p.ID+`/status"`)
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		var st struct{ Status string }
 		s := b.get(t, "/pay/"+p.ID+"/status")
-		if err := json.Unmarshal([]byte(s.body), &st); err != nil {
-			t.Fatalf("status body %q: %v", s.body, err)
+		if err := json.Unmarshal([]byte(s.Body), &st); err != nil {
+			t.Fatalf("status body %q: %v", s.Body, err)
 		}
 		if st.Status == "created" {
 			break
@@ -168,14 +169,14 @@ func TestUnknownOutcome(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	page = b.get(t, "/pay/"+p.ID+"?lang=en")
-	mustContain(t, "after reversal", page.body, "Not paid — no money was taken", "No money was taken; you can pay again.",
+	webtest.MustContain(t, "after reversal", page.Body, "Not paid — no money was taken", "No money was taken; you can pay again.",
 		`id="panel-bankcard"`)
 	if after, _ := b.sim.Balance(context.Background(), cardSilent, "CNY"); after != before {
 		t.Fatalf("bank balance %d, want %d", after, before)
 	}
 	r = b.pay(t, p.ID, "en", cardForm(cmbOK, "888888"))
-	if r.status != http.StatusSeeOther || b.status(t, p.ID) != payment.Succeeded {
-		t.Fatalf("retry: %d, payment %s", r.status, b.status(t, p.ID))
+	if r.Status != http.StatusSeeOther || b.status(t, p.ID) != payment.Succeeded {
+		t.Fatalf("retry: %d, payment %s", r.Status, b.status(t, p.ID))
 	}
 }
 
@@ -188,43 +189,43 @@ func TestExpiredClosedNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := b.get(t, "/pay/"+closed.ID+"?lang=en")
-	if r.status != http.StatusGone {
-		t.Fatalf("closed: %d", r.status)
+	if r.Status != http.StatusGone {
+		t.Fatalf("closed: %d", r.Status)
 	}
-	mustContain(t, "closed", r.body, "This payment is closed", "order-closed", "/pay/"+closed.ID+"/return?lang=en")
-	mustNotContain(t, "closed", r.body, `id="panel-bankcard"`)
+	webtest.MustContain(t, "closed", r.Body, "This payment is closed", "order-closed", "/pay/"+closed.ID+"/return?lang=en")
+	webtest.MustNotContain(t, "closed", r.Body, `id="panel-bankcard"`)
 	r = b.pay(t, closed.ID, "en", cardForm(cardOK, "123456"))
-	if r.status != http.StatusSeeOther || len(b.attempts(t, closed.ID)) != 0 {
-		t.Fatalf("pay closed: %d, %d attempts", r.status, len(b.attempts(t, closed.ID)))
+	if r.Status != http.StatusSeeOther || len(b.attempts(t, closed.ID)) != 0 {
+		t.Fatalf("pay closed: %d, %d attempts", r.Status, len(b.attempts(t, closed.ID)))
 	}
 
 	expired := b.create(t, "order-expired", 100, "")
-	if r := b.get(t, "/pay/"+expired.ID+"?lang=en"); r.status != http.StatusOK || !strings.Contains(r.body, `data-seconds="1799"`) &&
-		!strings.Contains(r.body, `data-seconds="1800"`) {
-		t.Fatalf("open payment: %d, countdown missing:\n%s", r.status, excerpt(r.body))
+	if r := b.get(t, "/pay/"+expired.ID+"?lang=en"); r.Status != http.StatusOK || !strings.Contains(r.Body, `data-seconds="1799"`) &&
+		!strings.Contains(r.Body, `data-seconds="1800"`) {
+		t.Fatalf("open payment: %d, countdown missing:\n%s", r.Status, webtest.Excerpt(r.Body))
 	}
 	b.clock.Advance(31 * time.Minute)
 	r = b.get(t, "/pay/"+expired.ID)
-	if r.status != http.StatusGone {
-		t.Fatalf("expired: %d", r.status)
+	if r.Status != http.StatusGone {
+		t.Fatalf("expired: %d", r.Status)
 	}
-	mustContain(t, "expired", r.body, "订单已过期", "未扣款")
+	webtest.MustContain(t, "expired", r.Body, "订单已过期", "未扣款")
 	r = b.pay(t, expired.ID, "en", cardForm(cardOK, "123456"))
-	if r.status != http.StatusSeeOther || len(b.attempts(t, expired.ID)) != 0 {
-		t.Fatalf("pay expired: %d, %d attempts", r.status, len(b.attempts(t, expired.ID)))
+	if r.Status != http.StatusSeeOther || len(b.attempts(t, expired.ID)) != 0 {
+		t.Fatalf("pay expired: %d, %d attempts", r.Status, len(b.attempts(t, expired.ID)))
 	}
 	s := b.get(t, "/pay/"+expired.ID+"/status")
-	mustContain(t, "expired status", s.body, `"status":"expired"`)
+	webtest.MustContain(t, "expired status", s.Body, `"status":"expired"`)
 
 	for _, path := range []string{"/pay/pay_nosuchthing", "/pay/pay_nosuchthing/return"} {
 		r = b.get(t, path+"?lang=en")
-		if r.status != http.StatusNotFound {
-			t.Fatalf("%s: %d", path, r.status)
+		if r.Status != http.StatusNotFound {
+			t.Fatalf("%s: %d", path, r.Status)
 		}
-		mustContain(t, path, r.body, "Payment not found")
+		webtest.MustContain(t, path, r.Body, "Payment not found")
 	}
-	if s := b.get(t, "/pay/pay_nosuchthing/status"); s.status != http.StatusNotFound {
-		t.Fatalf("status of nothing: %d", s.status)
+	if s := b.get(t, "/pay/pay_nosuchthing/status"); s.Status != http.StatusNotFound {
+		t.Fatalf("status of nothing: %d", s.Status)
 	}
 }
 
@@ -248,11 +249,11 @@ func TestLanguage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := b.get(t, "/pay/"+p.ID+tc.query, "Accept-Language", tc.accept)
-			if r.status != http.StatusOK {
-				t.Fatalf("status %d", r.status)
+			if r.Status != http.StatusOK {
+				t.Fatalf("status %d", r.Status)
 			}
-			mustContain(t, tc.name, r.body, tc.want, `id="lang-switch" href="/pay/`+p.ID+tc.switchTo+`"`, "¥12.34", "CNY", "order-lang", "一杯咖啡 coffee")
-			mustNotContain(t, tc.name, r.body, tc.notWant)
+			webtest.MustContain(t, tc.name, r.Body, tc.want, `id="lang-switch" href="/pay/`+p.ID+tc.switchTo+`"`, "¥12.34", "CNY", "order-lang", "一杯咖啡 coffee")
+			webtest.MustNotContain(t, tc.name, r.Body, tc.notWant)
 		})
 	}
 }
@@ -265,22 +266,22 @@ func TestSecurity(t *testing.T) {
 	p := b.create(t, "order-sec", 12_34, "")
 	for _, path := range []string{"/pay/" + p.ID, "/pay/" + p.ID + "/status", "/pay/nothing", "/pay/assets/x/cashier.css"} {
 		r := b.get(t, path)
-		if got := r.header.Get("Cache-Control"); got != "no-store" {
+		if got := r.Header.Get("Cache-Control"); got != "no-store" {
 			t.Errorf("%s: Cache-Control %q", path, got)
 		}
-		csp := r.header.Get("Content-Security-Policy")
+		csp := r.Header.Get("Content-Security-Policy")
 		for _, want := range []string{"default-src 'none'", "script-src 'self'", "form-action 'self'", "frame-ancestors 'none'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
 			}
 		}
-		if r.header.Get("X-Content-Type-Options") != "nosniff" {
+		if r.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: no nosniff", path)
 		}
 	}
-	page := b.get(t, "/pay/"+p.ID).body
-	mustNotContain(t, "page", page, "<script>", "style=", "http://", "https://", "onclick")
-	mustContain(t, "page", page, `autocomplete="off"`, `inputmode="numeric"`, `type="password"`)
+	page := b.get(t, "/pay/"+p.ID).Body
+	webtest.MustNotContain(t, "page", page, "<script>", "style=", "http://", "https://", "onclick")
+	webtest.MustContain(t, "page", page, `autocomplete="off"`, `inputmode="numeric"`, `type="password"`)
 
 	for _, tc := range []struct{ name, header, value string }{
 		{"SecFetchSite", "Sec-Fetch-Site", "cross-site"},
@@ -292,10 +293,10 @@ func TestSecurity(t *testing.T) {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set(tc.header, tc.value)
 			r := b.do(t, req)
-			if r.status != http.StatusForbidden {
-				t.Fatalf("status %d, want 403", r.status)
+			if r.Status != http.StatusForbidden {
+				t.Fatalf("status %d, want 403", r.Status)
 			}
-			mustContain(t, tc.name, r.body, "did not come from the checkout page")
+			webtest.MustContain(t, tc.name, r.Body, "did not come from the checkout page")
 		})
 	}
 	if n := len(b.attempts(t, p.ID)); n != 0 {
@@ -303,12 +304,12 @@ func TestSecurity(t *testing.T) {
 	}
 	for name, ctype := range map[string]string{"cashier.css": "text/css", "cashier.js": "text/javascript", "icon.svg": "image/svg+xml"} {
 		r := b.get(t, "/pay/assets/v/"+name)
-		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), ctype) || r.body == "" {
-			t.Errorf("asset %s: %d %q", name, r.status, r.header.Get("Content-Type"))
+		if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), ctype) || r.Body == "" {
+			t.Errorf("asset %s: %d %q", name, r.Status, r.Header.Get("Content-Type"))
 		}
 	}
-	if r := b.get(t, "/pay/assets/v/nothing.js"); r.status != http.StatusNotFound {
-		t.Errorf("missing asset: %d", r.status)
+	if r := b.get(t, "/pay/assets/v/nothing.js"); r.Status != http.StatusNotFound {
+		t.Errorf("missing asset: %d", r.Status)
 	}
 }
 

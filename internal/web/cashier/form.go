@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"paygate/internal/channel"
+	"paygate/internal/web/ui"
 )
 
 // cardForm is the decoded bank-card form. PIN is kept apart from
@@ -29,16 +30,16 @@ func (h *Handler) decodeCardForm(w http.ResponseWriter, r *http.Request) (cardFo
 			Method: "bankcard",
 			Bank:   strings.TrimSpace(r.PostForm.Get("bank")),
 			Email:  strings.TrimSpace(r.PostForm.Get("email")),
-			CardNo: strings.Map(dropSeparators, r.PostForm.Get("card_no")),
+			CardNo: ui.NormalizeCardNumber(r.PostForm.Get("card_no")),
 		},
 		PIN: r.PostForm.Get("pin"),
 	}
 	switch {
 	case f.CardNo == "":
 		return f, "bad_card_empty"
-	case !validPAN(f.CardNo):
+	case !ui.ValidPAN(f.CardNo):
 		return f, "bad_card"
-	case !validPIN(f.PIN):
+	case !ui.ValidPIN(f.PIN):
 		return f, "bad_pin"
 	case f.Email != "" && !validEmail(f.Email):
 		return f, "bad_email"
@@ -51,48 +52,10 @@ func (h *Handler) decodeCardForm(w http.ResponseWriter, r *http.Request) (cardFo
 // card is what goes to the payment service.
 func (f cardForm) card() channel.Card { return channel.Card{PAN: f.CardNo, PIN: f.PIN} }
 
-// dropSeparators removes the spaces and dashes payers type in card numbers.
-func dropSeparators(r rune) rune {
-	if r == ' ' || r == '-' || r == '\u00a0' {
-		return -1
-	}
-	return r
-}
-
-// validPAN: 13–19 digits with a good Luhn check digit.
-func validPAN(s string) bool {
-	if len(s) < 13 || len(s) > 19 || !allDigits(s) {
-		return false
-	}
-	sum := 0
-	for i := range len(s) {
-		d := int(s[len(s)-1-i] - '0')
-		if i%2 == 1 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
-}
-
-// validPIN: 4–12 digits.
-func validPIN(s string) bool { return len(s) >= 4 && len(s) <= 12 && allDigits(s) }
-
 func validEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
 	return ok && len(s) <= 254 && local != "" && strings.Contains(domain, ".") &&
 		!strings.ContainsAny(s, " \t\r\n<>\"") && !strings.Contains(domain, "@")
-}
-
-func allDigits(s string) bool {
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // bankOf is the code of the bank whose prefix the card number has, or "".

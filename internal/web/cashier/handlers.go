@@ -9,6 +9,7 @@ import (
 
 	"paygate/internal/errs"
 	"paygate/internal/payment"
+	"paygate/internal/web/ui"
 )
 
 // page shows the payment as it stands: the pay form, the processing page,
@@ -35,8 +36,8 @@ func (h *Handler) payByCard(w http.ResponseWriter, r *http.Request) {
 	}
 	f, problem := h.decodeCardForm(w, r)
 	if problem != "" {
-		l := pickLang(r)
-		h.show(w, r, http.StatusBadRequest, p, &notice{Title: l.text(problem), Tone: "bad"}, f.formValues)
+		l := ui.PickLang(r)
+		h.show(w, r, http.StatusBadRequest, p, &notice{Title: messages.Text(l, problem), Tone: "bad"}, f.formValues)
 		return
 	}
 	ctx := r.Context()
@@ -58,7 +59,7 @@ func (h *Handler) payByCard(w http.ResponseWriter, r *http.Request) {
 // payFailed shows an error from PayByCard: nothing reached the bank.
 func (h *Handler) payFailed(w http.ResponseWriter, r *http.Request, p payment.Payment, f cardForm, err error) {
 	ctx := r.Context()
-	l := pickLang(r)
+	l := ui.PickLang(r)
 	e := errs.As(err)
 	code := ""
 	if e != nil {
@@ -69,11 +70,11 @@ func (h *Handler) payFailed(w http.ResponseWriter, r *http.Request, p payment.Pa
 		if q, err := h.payments.Lookup(ctx, p.ID); err == nil {
 			p = q
 		}
-		h.show(w, r, status, p, &notice{Title: l.text(key), Tone: "bad"}, f.formValues)
+		h.show(w, r, status, p, &notice{Title: messages.Text(l, key), Tone: "bad"}, f.formValues)
 	}
 	switch {
 	case errors.Is(err, payment.ErrNotFound):
-		h.message(w, r, http.StatusNotFound, "bad", "notfound_title", l.text("notfound_body"), nil)
+		h.message(w, r, http.StatusNotFound, "bad", "notfound_title", messages.Text(l, "notfound_body"), nil)
 	case errors.Is(err, payment.ErrNotPayable), errors.Is(err, payment.ErrExpired), errors.Is(err, payment.ErrAttemptInProgress):
 		h.seeOther(w, r, p.ID)
 	case errors.Is(err, payment.ErrMethodNotAllowed):
@@ -118,8 +119,8 @@ func (h *Handler) returnToShop(w http.ResponseWriter, r *http.Request) {
 	}
 	u := h.returnURL(p)
 	if u == "" {
-		l := pickLang(r)
-		h.message(w, r, http.StatusOK, "info", "return_shop", l.text("no_return"), &p)
+		l := ui.PickLang(r)
+		h.message(w, r, http.StatusOK, "info", "return_shop", messages.Text(l, "no_return"), &p)
 		return
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
@@ -129,7 +130,7 @@ func (h *Handler) returnToShop(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) forbidden(w http.ResponseWriter, r *http.Request) {
 	h.log.WarnContext(r.Context(), "cashier: cross-origin request refused", "path", r.URL.Path,
 		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
-	h.message(w, r, http.StatusForbidden, "bad", "error_title", pickLang(r).text("forbidden_body"), nil)
+	h.message(w, r, http.StatusForbidden, "bad", "error_title", messages.Text(ui.PickLang(r), "forbidden_body"), nil)
 }
 
 // lookup finds the payment of the path, or writes the page saying why not.
@@ -137,7 +138,7 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (payment.Paymen
 	p, err := h.payments.Lookup(r.Context(), r.PathValue("id"))
 	switch {
 	case errors.Is(err, payment.ErrNotFound):
-		h.message(w, r, http.StatusNotFound, "bad", "notfound_title", pickLang(r).text("notfound_body"), nil)
+		h.message(w, r, http.StatusNotFound, "bad", "notfound_title", messages.Text(ui.PickLang(r), "notfound_body"), nil)
 		return p, false
 	case err != nil:
 		h.internalError(w, r, err)
@@ -153,12 +154,12 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err erro
 	if ref == "" {
 		ref = "-"
 	}
-	h.message(w, r, http.StatusInternalServerError, "bad", "error_title", v.Lang.text("error_body", ref), nil)
+	h.message(w, r, http.StatusInternalServerError, "bad", "error_title", messages.Text(v.Lang, "error_body", ref), nil)
 }
 
 // seeOther redirects to the payment's page in the same language.
 func (h *Handler) seeOther(w http.ResponseWriter, r *http.Request, id string) {
-	http.Redirect(w, r, "/pay/"+id+"?lang="+string(pickLang(r)), http.StatusSeeOther)
+	http.Redirect(w, r, "/pay/"+id+"?lang="+string(ui.PickLang(r)), http.StatusSeeOther)
 }
 
 func (h *Handler) expired(p payment.Payment) bool { return !h.clock.Now().Before(p.ExpiresAt) }
@@ -168,7 +169,7 @@ func (h *Handler) expired(p payment.Payment) bool { return !h.clock.Now().Before
 // attempt.
 func (h *Handler) show(w http.ResponseWriter, r *http.Request, status int, p payment.Payment, problem *notice, form formValues) {
 	ctx := r.Context()
-	l := pickLang(r)
+	l := ui.PickLang(r)
 	switch {
 	case p.Status == payment.Succeeded:
 		v := h.newView(r, "success_title").withPayment(p)
@@ -188,9 +189,9 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, status int, p pay
 		h.render(w, r, status, "processing", h.newView(r, "processing_title").withPayment(p))
 	case p.Status == payment.Closed && p.PaidAt == nil && p.ClosedAt != nil && !p.ClosedAt.Before(p.ExpiresAt),
 		p.Status == payment.Created && h.expired(p):
-		h.message(w, r, http.StatusGone, "warn", "expired_title", l.text("expired_body"), &p)
+		h.message(w, r, http.StatusGone, "warn", "expired_title", messages.Text(l, "expired_body"), &p)
 	case p.Status == payment.Closed:
-		h.message(w, r, http.StatusGone, "warn", "closed_title", l.text("closed_body"), &p)
+		h.message(w, r, http.StatusGone, "warn", "closed_title", messages.Text(l, "closed_body"), &p)
 	default:
 		v := h.newView(r, "title_pay").withPayment(p)
 		v.SecondsLeft = int64(p.ExpiresAt.Sub(h.clock.Now()).Seconds())
@@ -221,17 +222,17 @@ func (h *Handler) lastAttemptNotice(r *http.Request, p payment.Payment) *notice 
 	case payment.AttemptDeclined:
 		return h.declineNotice(r, last)
 	case payment.AttemptReversed:
-		l := pickLang(r)
-		return &notice{Title: l.text("not_paid_title"), Detail: l.text("reversed_body"), Tone: "warn"}
+		l := ui.PickLang(r)
+		return &notice{Title: messages.Text(l, "not_paid_title"), Detail: messages.Text(l, "reversed_body"), Tone: "warn"}
 	}
 	return nil
 }
 
 func (h *Handler) declineNotice(r *http.Request, a payment.Attempt) *notice {
-	l := pickLang(r)
-	n := &notice{Title: l.text("declined_title"), Detail: l.declineText(a.ResponseCode), Tone: "bad"}
+	l := ui.PickLang(r)
+	n := &notice{Title: messages.Text(l, "declined_title"), Detail: messages.DeclineText(l, a.ResponseCode), Tone: "bad"}
 	if a.ResponseCode != "" && a.ResponseCode != "XX" {
-		n.Code, n.CodeText = a.ResponseCode, l.text("bank_code", a.ResponseCode)
+		n.Code, n.CodeText = a.ResponseCode, messages.Text(l, "bank_code", a.ResponseCode)
 	}
 	return n
 }
@@ -243,11 +244,11 @@ type methodView struct {
 
 // methods are the tabs the payer can use for p: the methods the cashier
 // has a form for, among those the payment allows.
-func (h *Handler) methods(l lang, p payment.Payment) []methodView {
+func (h *Handler) methods(l ui.Lang, p payment.Payment) []methodView {
 	var out []methodView
-	all := []methodView{{Code: "bankcard", Name: l.text("m_bankcard"), Sub: l.text("m_bankcard_sub")}}
+	all := []methodView{{Code: "bankcard", Name: messages.Text(l, "m_bankcard"), Sub: messages.Text(l, "m_bankcard_sub")}}
 	if h.authn != nil {
-		all = append(all, methodView{Code: accountMethod, Name: l.text("m_account"), Sub: l.text("m_account_sub")})
+		all = append(all, methodView{Code: accountMethod, Name: messages.Text(l, "m_account"), Sub: messages.Text(l, "m_account_sub")})
 	}
 	for _, m := range all {
 		if len(p.Methods) == 0 || slices.Contains(p.Methods, m.Code) {
@@ -275,7 +276,7 @@ func chosenMethod(r *http.Request, form formValues, methods []methodView) string
 	return ""
 }
 
-func (h *Handler) bankViews(l lang, form formValues) []bankView {
+func (h *Handler) bankViews(l ui.Lang, form formValues) []bankView {
 	selected := form.Bank
 	if form.CardNo != "" {
 		if b := h.bankOf(form.CardNo); b != "" {
@@ -288,7 +289,7 @@ func (h *Handler) bankViews(l lang, form formValues) []bankView {
 	var out []bankView
 	for _, b := range h.banks {
 		name := b.NameZH
-		if l == en {
+		if l == ui.EN {
 			name = b.NameEN
 		}
 		out = append(out, bankView{Code: b.Code, Short: strings.ToUpper(b.Code), Name: name, Prefixes: strings.Join(b.Prefixes, " "), Selected: b.Code == selected})

@@ -1,17 +1,12 @@
 package cashier_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"paygate/internal/banksim"
 	"paygate/internal/clock"
@@ -20,6 +15,7 @@ import (
 	"paygate/internal/payment"
 	"paygate/internal/payment/paymenttest"
 	"paygate/internal/web/cashier"
+	"paygate/internal/web/webtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -49,32 +45,14 @@ type testBundle struct {
 	mch    merchant.Merchant
 	clock  *clock.Fake
 	srv    *httptest.Server
-	logBuf *syncBuffer
+	logBuf *webtest.SyncBuffer
 	env    *paymenttest.Env
-}
-
-// syncBuffer collects the cashier's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newTestBundle(t *testing.T) *testBundle {
 	t.Helper()
 	e := paymenttest.New(t, dbtest.NewSQLite(t))
-	b := &testBundle{svc: e.Service, sim: e.Sim, mch: e.Merchant, clock: e.Clock, logBuf: &syncBuffer{}, env: e}
+	b := &testBundle{svc: e.Service, sim: e.Sim, mch: e.Merchant, clock: e.Clock, logBuf: &webtest.SyncBuffer{}, env: e}
 	h := cashier.New(cashier.Deps{
 		Payments: e.Service,
 		Logger:   slog.New(slog.NewTextHandler(b.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -92,59 +70,23 @@ func (b *testBundle) create(t *testing.T, orderNo string, amount int64, ret stri
 	return b.env.Create(t, orderNo, amount, ret)
 }
 
-// response is a finished HTTP exchange.
-type response struct {
-	status   int
-	header   http.Header
-	body     string
-	location string
-}
-
 // client does not follow redirects, so tests see them.
-var client = &http.Client{
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	Timeout:       30 * time.Second,
+var client = webtest.NewClient(nil)
+
+func (b *testBundle) do(t *testing.T, req *http.Request) webtest.Response {
+	t.Helper()
+	return webtest.Do(t, client, req)
 }
 
-func (b *testBundle) do(t *testing.T, req *http.Request) response {
+func (b *testBundle) get(t *testing.T, path string, header ...string) webtest.Response {
 	t.Helper()
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: string(body), location: res.Header.Get("Location")}
-}
-
-func (b *testBundle) get(t *testing.T, path string, header ...string) response {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, b.srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	return b.do(t, req)
+	return webtest.Get(t, client, b.srv.URL+path, header...)
 }
 
 // pay posts the card form as a same-origin browser would.
-func (b *testBundle) pay(t *testing.T, paymentID, lang string, form url.Values, header ...string) response {
+func (b *testBundle) pay(t *testing.T, paymentID, lang string, form url.Values, header ...string) webtest.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.srv.URL+"/pay/"+paymentID+"/card?lang="+lang, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	return b.do(t, req)
+	return webtest.PostForm(t, client, b.srv.URL+"/pay/"+paymentID+"/card?lang="+lang, form, header...)
 }
 
 func cardForm(pan, pin string) url.Values {
@@ -167,34 +109,4 @@ func (b *testBundle) status(t *testing.T, paymentID string) payment.Status {
 		t.Fatal(err)
 	}
 	return p.Status
-}
-
-// mustContain fails unless body holds every want.
-func mustContain(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s: missing %q in:\n%s", what, w, excerpt(body))
-		}
-	}
-}
-
-func mustNotContain(t *testing.T, what, body string, bad ...string) {
-	t.Helper()
-	for _, w := range bad {
-		if strings.Contains(body, w) {
-			t.Errorf("%s: must not contain %q", what, w)
-		}
-	}
-}
-
-// excerpt is the page's main element, for failure messages.
-func excerpt(body string) string {
-	if i := strings.Index(body, "<main"); i >= 0 {
-		body = body[i:]
-	}
-	if j := strings.Index(body, "</main>"); j >= 0 {
-		body = body[:j]
-	}
-	return body
 }

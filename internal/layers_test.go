@@ -29,6 +29,10 @@ var allowed = map[string][]string{
 	// importing the account package.
 	"paygate/internal/wallet": {"paygate/internal/channel", "paygate/internal/clock", "paygate/internal/db", "paygate/internal/errs",
 		"paygate/internal/id", "paygate/internal/ledger", "paygate/internal/money"},
+	// A payment channel knows its provider and the channel seam, not payments.
+	"paygate/internal/channel/balance": {"paygate/internal/channel", "paygate/internal/db", "paygate/internal/errs", "paygate/internal/wallet"},
+	// The pages' shared plumbing knows nothing of any service.
+	"paygate/internal/web/ui": {"paygate/internal/errs", "paygate/internal/money"},
 }
 
 func TestImportRules(t *testing.T) {

@@ -90,3 +90,47 @@ func ExampleClient_VerifyNotification() {
 	// 204
 	// 400
 }
+
+// The merchant refunds part of a paid order (back to the card or account it
+// was paid from), then checks the payment's refunds. Sending the same
+// MerchantRefundNo again returns the same refund: it is never paid twice.
+func ExampleClient_CreateRefund() {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	gw := newFakeGateway("mch_01JEXAMPLE", key.Public(), time.Now)
+	defer gw.Close()
+	client, err := sdk.NewClient(gw.URL, "mch_01JEXAMPLE", key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	p, err := client.CreatePayment(ctx, sdk.CreatePaymentParams{MerchantOrderNo: "ORDER-1002", Amount: 12345,
+		Currency: "CNY", Subject: "Green tea, 500 g"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	gw.markPaid(p.ID) // the payer pays at the cashier
+
+	r, err := client.CreateRefund(ctx, sdk.CreateRefundParams{
+		MerchantOrderNo:  "ORDER-1002",
+		MerchantRefundNo: "ORDER-1002-R1", // yours; unique per payment
+		Amount:           2345,            // 23.45 CNY back to the payer
+		Reason:           "one bag returned",
+	}, sdk.IdempotencyKey("refund-ORDER-1002-R1"))
+	if err != nil {
+		log.Fatal(err) // e.g. 422 refund_amount_exceeds, 422 refund_window_passed
+	}
+	switch r.Status {
+	case sdk.RefundSucceeded, sdk.RefundFailed:
+		fmt.Println(r.Status, r.Amount, r.Currency)
+	default: // pending or processing: a refund.succeeded or refund.failed notification follows
+		fmt.Println("in progress")
+	}
+	all, err := client.ListRefunds(ctx, p.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(all), all[0].MerchantRefundNo)
+	// Output:
+	// succeeded 2345 CNY
+	// 1 ORDER-1002-R1
+}

@@ -39,6 +39,7 @@ type fakeGateway struct {
 	keys     []sdk.GatewayKey
 	nonces   map[string]bool
 	payments map[string]*sdk.Payment
+	refunds  []*sdk.Refund
 	idem     map[string][]byte
 	tamper   bool // corrupt response bodies after signing
 	keyFetch int
@@ -54,6 +55,9 @@ func newFakeGateway(merchantID string, merchant crypto.PublicKey, now func() tim
 	mux.HandleFunc("GET /v1/payments/{id}", g.authed(g.getPayment))
 	mux.HandleFunc("GET /v1/payments", g.authed(g.listPayments))
 	mux.HandleFunc("POST /v1/payments/{id}/close", g.authed(g.closePayment))
+	mux.HandleFunc("GET /v1/payments/{id}/refunds", g.authed(g.listRefunds))
+	mux.HandleFunc("POST /v1/refunds", g.authed(g.createRefund))
+	mux.HandleFunc("GET /v1/refunds/{id}", g.authed(g.getRefund))
 	g.Server = httptest.NewServer(mux)
 	return g
 }
@@ -216,6 +220,107 @@ func (g *fakeGateway) closePayment(w http.ResponseWriter, r *http.Request, _ []b
 		return
 	}
 	g.write(w, http.StatusOK, p)
+}
+
+// markPaid makes a payment succeeded, as a payer paying it would.
+func (g *fakeGateway) markPaid(id string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p, ok := g.payments[id]; ok {
+		now := g.now().UTC().Truncate(time.Second)
+		p.Status, p.PaidAt = sdk.StatusSucceeded, &now
+	}
+}
+
+// createRefund refunds a succeeded payment at once, idempotently by
+// (payment, merchant_refund_no), never past the amount paid.
+func (g *fakeGateway) createRefund(w http.ResponseWriter, r *http.Request, body []byte) {
+	var p sdk.CreateRefundParams
+	if err := json.Unmarshal(body, &p); err != nil || p.Amount <= 0 {
+		g.fail(w, http.StatusBadRequest, "refund_invalid", "Bad refund.")
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var pay *sdk.Payment
+	for _, q := range g.payments {
+		if q.ID == p.PaymentID || (p.PaymentID == "" && q.MerchantOrderNo == p.MerchantOrderNo) {
+			pay = q
+		}
+	}
+	if pay == nil {
+		g.failLocked(w, http.StatusNotFound, "payment_not_found", "No such payment.")
+		return
+	}
+	for _, rf := range g.refunds {
+		if rf.PaymentID == pay.ID && p.MerchantRefundNo != "" && rf.MerchantRefundNo == p.MerchantRefundNo {
+			g.writeLocked(w, http.StatusOK, rf)
+			return
+		}
+	}
+	switch {
+	case pay.Status != sdk.StatusSucceeded:
+		g.failLocked(w, http.StatusConflict, "payment_not_refundable", "Only a succeeded payment can be refunded.")
+		return
+	case p.Amount > pay.Amount-pay.RefundedAmount:
+		g.failLocked(w, http.StatusUnprocessableEntity, "refund_amount_exceeds", "Too much.")
+		return
+	}
+	now := g.now().UTC().Truncate(time.Second)
+	rf := &sdk.Refund{ID: fmt.Sprintf("rf_%04d", len(g.refunds)+1), PaymentID: pay.ID, MerchantOrderNo: pay.MerchantOrderNo,
+		MerchantRefundNo: p.MerchantRefundNo, Amount: p.Amount, Currency: pay.Currency, Reason: p.Reason, Method: "bankcard",
+		Status: sdk.RefundSucceeded, CreatedAt: now, UpdatedAt: now, SucceededAt: &now}
+	if rf.MerchantRefundNo == "" {
+		rf.MerchantRefundNo = rf.ID
+	}
+	pay.RefundedAmount += p.Amount
+	g.refunds = append(g.refunds, rf)
+	g.writeLocked(w, http.StatusOK, rf)
+}
+
+func (g *fakeGateway) getRefund(w http.ResponseWriter, r *http.Request, _ []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, rf := range g.refunds {
+		if rf.ID == r.PathValue("id") {
+			g.writeLocked(w, http.StatusOK, rf)
+			return
+		}
+	}
+	g.failLocked(w, http.StatusNotFound, "refund_not_found", "No such refund.")
+}
+
+func (g *fakeGateway) listRefunds(w http.ResponseWriter, r *http.Request, _ []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.payments[r.PathValue("id")]; !ok {
+		g.failLocked(w, http.StatusNotFound, "payment_not_found", "No such payment.")
+		return
+	}
+	out := map[string]any{"object": "list", "data": []sdk.Refund{}}
+	var data []sdk.Refund
+	for _, rf := range g.refunds {
+		if rf.PaymentID == r.PathValue("id") {
+			data = append(data, *rf)
+		}
+	}
+	if data != nil {
+		out["data"] = data
+	}
+	g.writeLocked(w, http.StatusOK, out)
+}
+
+// writeLocked and failLocked are write and fail for callers holding g.mu.
+func (g *fakeGateway) writeLocked(w http.ResponseWriter, status int, v any) {
+	g.mu.Unlock()
+	defer g.mu.Lock()
+	g.write(w, status, v)
+}
+
+func (g *fakeGateway) failLocked(w http.ResponseWriter, status int, code, msg string) {
+	g.mu.Unlock()
+	defer g.mu.Lock()
+	g.fail(w, status, code, msg)
 }
 
 // notification returns a signed notification request for the merchant's

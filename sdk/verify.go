@@ -71,6 +71,8 @@ type Event struct {
 const (
 	EventPaymentSucceeded = "payment.succeeded"
 	EventPaymentClosed    = "payment.closed"
+	EventRefundSucceeded  = "refund.succeeded" // data is a Refund ([Event.Refund])
+	EventRefundFailed     = "refund.failed"    // data is a Refund
 )
 
 // Payment decodes the event's data as a payment.

@@ -52,6 +52,9 @@ type Config struct {
 	// ClaimPeriod is how long money paid to an email with no account waits
 	// to be claimed before it returns to the sender.
 	ClaimPeriod time.Duration `env:"CLAIM_PERIOD" envDefault:"720h"`
+	// RefundWindow is how long after its success a payment may be
+	// refunded (default 90 days).
+	RefundWindow time.Duration `env:"REFUND_WINDOW" envDefault:"2160h"`
 }
 
 // loadConfig reads the environment into a Config, to be overridden by flags.

@@ -66,12 +66,16 @@ paygate demo is running (data in %[1]s, database %[2]s)
 
   demo shop        %[3]s/        ← start here: buy something, pay on the cashier
   accounts         %[4]s/account/   (register, top up, pay to an email, statements)
+  merchant portal  %[4]s/portal/    (the tea shop's payments, refunds, refund sheets, keys)
   mailbox          %[4]s/mailbox    (every email the gateway sent: activation links…)
   gateway health   %[4]s/healthz
   API reference    %[4]s/docs   (OpenAPI 3.1 at /openapi.json; guide: docs/integration.md)
 %[5]s
 Demo login (pays from its balance on the cashier's "Account balance" tab):
   %[6]s  password %[7]s  (topped up 5,000.00 from card 6214830000000000015)
+
+Merchant portal logins of the tea shop (password %[7]s):
+  %[8]s
 
 Test cards (the simulator's; PINs are the bank's password):
   6222020000000000018  icbc  PIN 123456  approves; balance 1,000,000.00 CNY
@@ -89,7 +93,20 @@ Try:
   go run ./cmd/paygate ledger check --data-dir %[1]s   prove the books
 
 Press Ctrl-C to stop.
-`, a.cfg.DataDir, a.cfg.DSN(), shopURL, a.publicURL(addr), bankLines.String(), demoPayerEmail, demoPayerPassword)
+`, a.cfg.DataDir, a.cfg.DSN(), shopURL, a.publicURL(addr), bankLines.String(), demoPayerEmail, demoPayerPassword,
+			staffLines())
 	}
 	return a.runServer(ctx, flags, started, ready)
+}
+
+// staffLines lists the demo portal log-ins with their roles.
+func staffLines() string {
+	var b strings.Builder
+	for i, s := range demoStaff {
+		if i > 0 {
+			b.WriteString("\n  ")
+		}
+		fmt.Fprintf(&b, "%-22s %s", s.email, s.role)
+	}
+	return b.String()
 }

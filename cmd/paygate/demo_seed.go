@@ -23,6 +23,7 @@ import (
 	"paygate/internal/mail"
 	"paygate/internal/merchant"
 	"paygate/internal/money"
+	"paygate/internal/staff"
 	"paygate/sdk"
 )
 
@@ -67,6 +68,10 @@ func (a *app) seedShop(ctx context.Context, g *gateway, gatewayURL, addr string)
 	}
 	pub, _ := auth.MarshalPublicKeyPEM(key.Public())
 	if _, err := g.merchants.AddKey(ctx, st.MerchantID, pub); err != nil && !errors.Is(err, merchant.ErrKeyExists) {
+		ln.Close()
+		return "", nil, err
+	}
+	if err := seedStaff(ctx, g, st.MerchantID); err != nil {
 		ln.Close()
 		return "", nil, err
 	}
@@ -162,6 +167,32 @@ func (a *app) seedPayer(ctx context.Context, g *gateway) error {
 		money.New(demoPayerTopUp, money.CNY), "demo:payer:first-top-up")
 	if err != nil || top.State != "succeeded" {
 		return fmt.Errorf("demo payer: top-up %s: %v", top.State, err)
+	}
+	return nil
+}
+
+// The demo tea shop's portal log-ins, one per role (README, "demo
+// logins").
+var demoStaff = []struct {
+	email string
+	role  staff.Role
+}{
+	{"admin@teashop.test", staff.Admin},
+	{"finance@teashop.test", staff.Finance},
+	{"viewer@teashop.test", staff.Viewer},
+}
+
+// demoStaffPassword is the password of every demo portal log-in.
+const demoStaffPassword = "paygate-demo-2026"
+
+// seedStaff makes sure the demo merchant's portal log-ins exist; those
+// that do are left as they are.
+func seedStaff(ctx context.Context, g *gateway, merchantID string) error {
+	for _, s := range demoStaff {
+		_, err := g.staff.Create(ctx, merchantID, s.email, demoStaffPassword, s.role)
+		if err != nil && !errors.Is(err, staff.ErrEmailTaken) {
+			return fmt.Errorf("demo staff %s: %w", s.email, err)
+		}
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"paygate/internal/auth"
 	"paygate/internal/bank"
 	"paygate/internal/bank/iso8583"
+	"paygate/internal/batchrefund"
 	"paygate/internal/channel"
 	"paygate/internal/channel/balance"
 	"paygate/internal/channel/bankcard"
@@ -27,6 +28,9 @@ import (
 	"paygate/internal/merchant"
 	"paygate/internal/notify"
 	"paygate/internal/payment"
+	"paygate/internal/payment/refundworker"
+	"paygate/internal/staff"
+	"paygate/internal/vault"
 	"paygate/internal/wallet"
 	"paygate/internal/web"
 	"paygate/internal/web/accountweb"
@@ -57,6 +61,7 @@ type gateway struct {
 	ledger     *ledger.Ledger
 	merchants  *merchant.Store
 	payments   *payment.Service
+	refunds    *refundworker.Worker
 	keys       *auth.GatewayKeys
 	outbox     *notify.Outbox
 	dispatcher *notify.Dispatcher
@@ -70,6 +75,10 @@ type gateway struct {
 	accounts *account.Service
 	sessions *account.SessionStore
 	wallet   *wallet.Wallet
+
+	// The merchant portal (portal.go).
+	staff   *staff.Service
+	batches *batchrefund.Service
 
 	handler   http.Handler
 	publicURL string
@@ -149,22 +158,31 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 		}
 	}
 	g.card = bankcard.New(routes...)
+	cards, err := vault.LoadOrCreate(filepath.Join(a.cfg.DataDir, "keys"))
+	if err != nil {
+		return nil, fmt.Errorf("card vault: %w", err)
+	}
 	var apiSrv *api.API
 	g.payments = payment.NewService(d, g.ledger, g.merchants, []channel.Channel{g.card, balance.New(g.wallet, limits)}, payment.Options{
-		Logger: a.log, IDs: g.ids,
+		Logger: a.log, IDs: g.ids, Vault: cards, RefundWindow: a.cfg.RefundWindow,
+		WakeRefundsFunc: func() { g.refunds.Wake() },
 		Notify: func(ctx context.Context, tx *db.Tx, merchantID, eventType, url string, data any) error {
-			if p, ok := data.(payment.Payment); ok {
-				data = apiSrv.ToJSON(p)
+			switch v := data.(type) {
+			case payment.Payment:
+				data = apiSrv.ToJSON(v)
+			case payment.Refund:
+				data = apiSrv.RefundToJSON(v)
 			}
 			_, err := g.outbox.Enqueue(ctx, tx, notify.Event{MerchantID: merchantID, Type: eventType, URL: url, Data: data})
 			return err
 		},
 		WakeFunc: g.dispatcher.Wake,
 	})
+	g.refunds = refundworker.New(g.payments, refundworker.Options{Logger: a.log})
 	g.nonces = auth.NewNonceStore(d, clock.System{})
 	apiSrv = api.New(api.Deps{
 		Logger: a.log, DB: d, Auth: auth.NewVerifier(g.merchants.Keys, g.nonces, clock.System{}),
-		Signer: g.keys, Payments: g.payments, GatewayKeys: func() any { return g.keys.PublicKeys() },
+		Signer: g.keys, Payments: g.payments, Refunds: g.payments, GatewayKeys: func() any { return g.keys.PublicKeys() },
 		CashierURL: func(id string) string { return publicURL + "/pay/" + id },
 	})
 	cash := cashier.New(cashier.Deps{Payments: g.payments, Logger: a.log, Banks: banks,
@@ -177,6 +195,7 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 	mounts := []func(*http.ServeMux){apiSrv.Routes, apidoc.Routes, func(mux *http.ServeMux) {
 		mux.Handle("/pay/", cash)
 		mux.Handle("/account/", pages)
+		mux.Handle("/portal/", g.newPortal(a))
 	}}
 	if a.demoMailbox {
 		mounts = append(mounts, func(mux *http.ServeMux) {
@@ -189,12 +208,16 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 }
 
 // reversed routes a bank's acknowledged reversal to what the request was
-// for, by its client reference: a wallet top-up or withdrawal, else a
-// payment attempt.
+// for, by its client reference: a wallet top-up or withdrawal, a try at a
+// refund (rfa_…), else a payment attempt.
 func (g *gateway) reversed(r bank.Reversal) {
 	ctx := context.Background()
 	handled, err := g.wallet.Reversed(ctx, r.ClientRef)
-	if !handled && err == nil {
+	switch {
+	case handled || err != nil:
+	case payment.IsRefundAttempt(r.ClientRef):
+		err = g.payments.RefundReversed(ctx, r.ClientRef)
+	default:
 		err = g.payments.Reversed(ctx, r.ID, r.ClientRef)
 	}
 	if err != nil {
@@ -234,6 +257,9 @@ func (g *gateway) start(ctx context.Context, a *app) error {
 	if err := g.dispatcher.Start(ctx); err != nil && !errors.Is(err, notify.ErrStarted) {
 		return err
 	}
+	if err := g.refunds.Start(ctx); err != nil && !errors.Is(err, refundworker.ErrStarted) {
+		return err
+	}
 	if g.mailer != nil {
 		if err := g.mailer.Start(ctx); err != nil && !errors.Is(err, mail.ErrStarted) {
 			return err
@@ -253,6 +279,12 @@ func (g *gateway) start(ctx context.Context, a *app) error {
 			}
 			if err := g.payments.ResolveUnknown(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("resolving unknown attempts", "err", err)
+			}
+			if err := g.payments.ResolveRefunds(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("resolving unknown refund attempts", "err", err)
+			}
+			if _, err := g.batches.Resume(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("resuming refund sheet confirmations", "err", err)
 			}
 			if _, err := g.nonces.Prune(ctx); err != nil && ctx.Err() == nil {
 				a.log.Error("pruning nonces", "err", err)
@@ -278,6 +310,7 @@ func (g *gateway) stop() {
 			g.cancel()
 		}
 		g.wg.Wait()
+		g.refunds.Stop() // before the connectors: tries in flight end first
 		g.dispatcher.Stop()
 		if g.mailer != nil {
 			g.mailer.Stop()

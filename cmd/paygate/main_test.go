@@ -242,8 +242,9 @@ func TestDemoPrintsWhereToClick(t *testing.T) {
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
-	var health string
+	var health, portalURL string
 	banks := map[string]string{}
+	staffRoles := map[string]string{}
 	for lines.Scan() {
 		f := strings.Fields(lines.Text())
 		switch {
@@ -251,6 +252,10 @@ func TestDemoPrintsWhereToClick(t *testing.T) {
 			banks[f[1]] = f[2]
 		case len(f) >= 3 && f[0] == "gateway" && f[1] == "health":
 			health = f[2]
+		case len(f) >= 3 && f[0] == "merchant" && f[1] == "portal":
+			portalURL = f[2]
+		case len(f) == 2 && strings.HasSuffix(f[0], "@teashop.test"):
+			staffRoles[f[0]] = f[1]
 		}
 		if strings.HasPrefix(lines.Text(), "Press Ctrl-C") {
 			break
@@ -271,6 +276,11 @@ func TestDemoPrintsWhereToClick(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	if !strings.HasSuffix(portalURL, "/portal/") || staffRoles["admin@teashop.test"] != "admin" ||
+		staffRoles["finance@teashop.test"] != "finance" || staffRoles["viewer@teashop.test"] != "viewer" {
+		t.Fatalf("demo printed portal %q and logins %v", portalURL, staffRoles)
+	}
+	portalLogin(t, portalURL, "finance@teashop.test", demoStaffPassword)
 	code, stdout, stderr := runPaygate(t, nil, "bank", "links", "--data-dir", dir, "--timeout", "3s",
 		"--icbc-addr", banks["icbc"], "--cmb-addr", banks["cmb"], "--intl-addr", banks["intl"])
 	if code != exitOK || strings.Count(stdout, " up ") != 3 {

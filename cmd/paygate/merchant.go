@@ -13,7 +13,7 @@ import (
 )
 
 func (a *app) merchantCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "merchant", Short: "Create merchants and register their API keys", Args: noArgs}
+	cmd := &cobra.Command{Use: "merchant", Short: "Create merchants, register their API keys, give their staff portal log-ins", Args: noArgs}
 	var (
 		name, notifyURL       string
 		rateBps, fixed, minim int64
@@ -81,6 +81,6 @@ func (a *app) merchantCommand() *cobra.Command {
 	}
 	addKey.Flags().StringVar(&merchantID, "merchant", "", "merchant id (mch_…)")
 	addKey.Flags().StringVar(&keyFile, "key", "", "PEM file with the merchant's public key")
-	cmd.AddCommand(create, addKey)
+	cmd.AddCommand(create, addKey, a.addStaffCommand())
 	return cmd
 }

@@ -83,6 +83,9 @@ type Result struct {
 	// Source is the ledger account the money comes from; "" means the
 	// provider's clearing account, bank:<Provider>:clearing:<currency>.
 	Source string
+	// Destination is, for a refund, the ledger account the money goes back
+	// to; "" means the provider's clearing account.
+	Destination string
 }
 
 // Channel takes payments by one method.
@@ -161,4 +164,54 @@ type Payout struct {
 // confirmed ([Confirmer]) in the transaction that records it.
 type Payouter interface {
 	Payout(ctx context.Context, p Payout) (Result, error)
+}
+
+// Original names the charge a refund gives money back for: the provider
+// that took it and the provider's references of it.
+type Original struct {
+	Provider         string // e.g. the bank: "icbc"
+	STAN             string
+	TransmissionTime string // field 7 of the charge, MMDDhhmmss
+	RRN              string
+}
+
+// Refund asks a channel to give money back to where a payment came from:
+// the card it was charged to, or the account balance it was paid from.
+type Refund struct {
+	// RefundID is the refund this try is for.
+	RefundID string
+	// AttemptID is the caller's reference of this try ("rfa_…"): the
+	// provider carries it, and [Resolver] and [Confirmer] find the try by
+	// it. Every try has its own.
+	AttemptID string
+	PaymentID string
+	Amount    money.Amount
+	Original  Original
+	// Card is the card the payment was charged to (no PIN: a refund needs
+	// none), for card channels.
+	Card Card
+	// Payer is the account the payment was paid from, for in-books
+	// channels.
+	Payer string
+}
+
+// Refunder is an optional capability of a channel that can give a charge's
+// money back through its provider (a card refund). Its outcomes and their
+// rules are those of a charge: an error means nothing reached the
+// provider; Unknown means the provider may have paid it back and the
+// channel has started reversing the refund; an approval is held until
+// confirmed ([Confirmer]) in the transaction that records it, so a refund
+// is never paid without being recorded.
+type Refunder interface {
+	Refund(ctx context.Context, r Refund) (Result, error)
+}
+
+// InBooksRefunder is the refund capability of an [InBooks] channel: the
+// money goes back inside the transaction that records the refund, so it is
+// approved or refused with it and never unknown.
+type InBooksRefunder interface {
+	// RefundTx returns, within tx, an approved Result naming the ledger
+	// account the money goes back to (Result.Destination); the caller's
+	// ledger entry moves it. An error refuses the refund.
+	RefundTx(ctx context.Context, tx *db.Tx, r Refund) (Result, error)
 }

@@ -38,6 +38,14 @@ func (s *Service) PayByCard(ctx context.Context, paymentID string, card channel.
 	if bc, ok := ch.(interface{ Bank(string) string }); ok {
 		att.Bank = bc.Bank(card.PAN)
 	}
+	if s.opts.Vault != nil {
+		// Kept, sealed, for refunds to the card (DESIGN §9).
+		sealed, err := s.opts.Vault.Seal([]byte(card.PAN))
+		if err != nil {
+			return PayResult{}, fmt.Errorf("pay %s: sealing the card number: %w", paymentID, err)
+		}
+		att.cardSealed = sealed
+	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) (err error) {
 		p, err = s.claimTx(ctx, tx, paymentID, &att)
 		return err
@@ -105,7 +113,8 @@ func (s *Service) claimTx(ctx context.Context, tx *db.Tx, paymentID string, att 
 	}
 	now := tx.Now()
 	att.ID, att.PaymentID, att.State, att.CreatedAt = s.opts.IDs.New(id.PrefixAttempt), p.ID, AttemptSent, now
-	if _, err := tx.Exec(ctx, insertAttempt, att.ID, p.ID, att.Channel, att.Bank, att.CardMasked, att.PayerAccount, now, now); err != nil {
+	if _, err := tx.Exec(ctx, insertAttempt, att.ID, p.ID, att.Channel, att.Bank, att.CardMasked, att.cardSealed, att.PayerAccount,
+		now, now); err != nil {
 		return Payment{}, err
 	}
 	res, err := tx.Exec(ctx, `UPDATE payments SET status = 'processing', updated_at = ? WHERE id = ? AND status = 'created'`, now, p.ID)
@@ -229,7 +238,12 @@ WHERE id = ? AND status = 'processing'`, now, fee.Minor(), now, p.ID)
 // reference the charge carried; it also finds attempts whose outcome was
 // never recorded because the process died mid-charge) or else by
 // reversalID. Anything else is ignored, so calling it twice is harmless.
+// A client reference that names a try at a refund goes to
+// [Service.RefundReversed].
 func (s *Service) Reversed(ctx context.Context, reversalID, attemptID string) error {
+	if IsRefundAttempt(attemptID) {
+		return s.RefundReversed(ctx, attemptID)
+	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		var paymentID string
 		q, arg := `SELECT id, payment_id FROM payment_attempts WHERE reversal_id = ? AND state = 'unknown'`, reversalID

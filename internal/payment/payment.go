@@ -13,8 +13,17 @@
 //     income) and its notification commit in one transaction.
 //   - merchant_order_no is unique per merchant; a merchant sees only its own
 //     payments.
-//   - No full card number, PIN or CVV is stored; attempts keep the masked
-//     number.
+//   - Refunds give a succeeded payment's money back to its card or
+//     account balance within the refund window: refunded + in flight never
+//     exceeds the amount paid (checked under the payment's row lock), a
+//     merchant_refund_no is used once per payment, and a refund pays the
+//     payer exactly once — a try whose outcome is unknown is reversed
+//     before a new try is made.
+//   - A refund's success, its ledger entry (merchant pending and the fee
+//     in proportion → the card's bank clearing or the payer's balance) and
+//     its notification commit in one transaction.
+//   - No PIN or CVV is stored; attempts keep the masked card number, and the
+//     full number only sealed by the vault (AES-256-GCM), for refunds.
 package payment
 
 import (
@@ -48,7 +57,8 @@ type Payment struct {
 	Methods         []string
 	Status          Status
 	Fee             money.Amount
-	Refunded        money.Amount
+	Refunded        money.Amount // by refunds that succeeded
+	Refunding       money.Amount // held by refunds in flight (pending or processing)
 	ExpiresAt       time.Time
 	PaidAt          *time.Time
 	ClosedAt        *time.Time
@@ -83,6 +93,8 @@ type Attempt struct {
 	AuthCode     string
 	ReversalID   string
 	CreatedAt    time.Time
+
+	cardSealed string // the card number sealed by Options.Vault, for refunds
 }
 
 // Errors, with their stable API codes.

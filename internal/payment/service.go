@@ -34,6 +34,30 @@ type Options struct {
 	WakeFunc func()
 	// DefaultExpiry is how long an unpaid payment stays open (default 30 min).
 	DefaultExpiry time.Duration
+
+	// Vault seals card numbers for refunds to the card (internal/vault).
+	// Nil: no card number is kept, and card payments cannot be refunded.
+	Vault Sealer
+	// RefundWindow is how long after its success a payment may be refunded
+	// (default 90 days).
+	RefundWindow time.Duration
+	// RefundRetry is the wait before each new try at a refund whose last
+	// try did not reach the bank or was reversed (default 10 s, 1 m, 5 m,
+	// 15 m); the last delay repeats. After RefundMaxTries such tries the
+	// refund fails (default 5).
+	RefundRetry    []time.Duration
+	RefundMaxTries int
+	// WakeRefundsFunc, if set, is called by [Service.WakeRefunds]: it wakes
+	// the refund worker (internal/payment/refundworker).
+	WakeRefundsFunc func()
+}
+
+// Sealer seals small secrets for storage and opens them again
+// (internal/vault implements it). Neither method's error may quote the
+// plaintext.
+type Sealer interface {
+	Seal(plaintext []byte) (string, error)
+	Open(sealed string) ([]byte, error)
 }
 
 // Service runs payments.
@@ -59,6 +83,15 @@ func NewService(d *db.DB, l *ledger.Ledger, m *merchant.Store, channels []channe
 	}
 	if opts.DefaultExpiry <= 0 {
 		opts.DefaultExpiry = 30 * time.Minute
+	}
+	if opts.RefundWindow <= 0 {
+		opts.RefundWindow = DefaultRefundWindow
+	}
+	if len(opts.RefundRetry) == 0 {
+		opts.RefundRetry = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute}
+	}
+	if opts.RefundMaxTries <= 0 {
+		opts.RefundMaxTries = 5
 	}
 	cs := map[string]channel.Channel{}
 	for _, c := range channels {

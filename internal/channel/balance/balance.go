@@ -3,7 +3,8 @@
 // already in the gateway's books, so a charge is a ledger movement made in
 // the same transaction that records the payment (wallet:<acct> → the
 // merchant), with per-payment and per-day limits counted in that
-// transaction too. Nothing is ever unknown and nothing needs reversing.
+// transaction too. Nothing is ever unknown and nothing needs reversing. A
+// refund goes back to the balance in the transaction that records it.
 package balance
 
 import (
@@ -54,4 +55,20 @@ func (c *Channel) ChargeTx(ctx context.Context, tx *db.Tx, ch channel.Charge) (c
 	}
 	return channel.Result{Status: channel.Approved, Code: "00", Message: "paid from the account balance",
 		Provider: "wallet", Source: wallet.Account(ch.Payer, ch.Amount.Currency())}, nil
+}
+
+var _ channel.InBooksRefunder = (*Channel)(nil)
+
+// RefundTx names, within tx, the payer's balance as where a refund of a
+// payment from it goes back to (opening it if need be). A refund does not
+// give back the payer's spending limits. Errors: [ErrNoPayer].
+func (c *Channel) RefundTx(ctx context.Context, tx *db.Tx, r channel.Refund) (channel.Result, error) {
+	if r.Payer == "" {
+		return channel.Result{}, ErrNoPayer
+	}
+	if err := c.wallet.OpenTx(ctx, tx, r.Payer, r.Amount.Currency()); err != nil {
+		return channel.Result{}, fmt.Errorf("refunding %s to %s: %w", r.Amount, r.Payer, err)
+	}
+	return channel.Result{Status: channel.Approved, Code: "00", Message: "refunded to the account balance",
+		Provider: "wallet", Destination: wallet.Account(r.Payer, r.Amount.Currency())}, nil
 }

@@ -258,3 +258,67 @@ func TestConcurrentPaymentsFromOneBalance(t *testing.T) {
 		})
 	}
 }
+
+// TestRefundToBalance: refunds of a payment from a balance go back to that
+// balance at once, in one transaction with their ledger entry — merchant
+// pending less the fee given back in proportion, the fee income giving it
+// back — and their notification; the whole payment refunded leaves the
+// merchant and the fees at zero and the payer whole.
+func TestRefundToBalance(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		env := paymenttest.New(t, d)
+		w := wallet.New(d, env.Ledger, noRecipient, wallet.Options{})
+		env.AddChannels(balance.New(w, wallet.Limits{}))
+		const acct = "acct_refunded"
+		fund(t, d, env.Ledger, w, acct, 500_00)
+		p := env.Create(t, "bal-refund", 200_00, "")
+		if _, err := env.Service.PayFromAccount(ctx, p.ID, balance.Method, acct); err != nil {
+			t.Fatal(err)
+		}
+		steps := []struct {
+			amount, balance, pending, fees int64
+		}{
+			{50_00, 350_00, 198_80 - (50_00 - 30), 120 - 30},
+			{150_00, 500_00, 0, 0},
+		}
+		for i, st := range steps {
+			r, err := env.Service.CreateRefund(ctx, payment.RefundParams{MerchantID: env.Merchant.ID, PaymentID: p.ID,
+				MerchantRefundNo: fmt.Sprintf("bal-%d", i), Amount: money.New(st.amount, money.CNY)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Method != balance.Method {
+				t.Fatalf("method %q", r.Method)
+			}
+			if r, err = env.Service.ProcessRefund(ctx, r.ID); err != nil || r.Status != payment.RefundSucceeded {
+				t.Fatalf("refund %d: %+v %v", i, r, err)
+			}
+			if b, _ := w.Balance(ctx, acct, money.CNY); b.Minor() != st.balance {
+				t.Fatalf("step %d: balance %v, want %d", i, b, st.balance)
+			}
+			pending, _ := env.Ledger.Balance(ctx, "merchant:"+env.Merchant.ID+":pending:CNY")
+			fees, _ := env.Ledger.Balance(ctx, "income:fees:CNY")
+			if pending.Minor() != st.pending || fees.Minor() != st.fees {
+				t.Fatalf("step %d: pending %v fees %v, want %d %d", i, pending, fees, st.pending, st.fees)
+			}
+		}
+		if _, err := env.Service.CreateRefund(ctx, payment.RefundParams{MerchantID: env.Merchant.ID, PaymentID: p.ID,
+			Amount: money.New(1, money.CNY)}); !errors.Is(err, payment.ErrRefundExceeds) {
+			t.Fatalf("refund past the amount: %v", err)
+		}
+		var notified int
+		for _, e := range env.Events() {
+			if e.Type == "refund.succeeded" && e.Refund.Status == payment.RefundSucceeded {
+				notified++
+			}
+		}
+		if notified != 2 {
+			t.Fatalf("%d refund notifications, want 2", notified)
+		}
+		if rep, err := env.Ledger.Check(ctx); err != nil || !rep.OK() {
+			t.Fatalf("ledger check: %+v %v", rep, err)
+		}
+	})
+}

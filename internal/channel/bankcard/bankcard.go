@@ -1,5 +1,6 @@
 // Package bankcard is the bank-card channel: it routes a card by its number
-// to the issuing bank's connector and debits or credits it over ISO 8583.
+// to the issuing bank's connector and debits, credits or refunds it over
+// ISO 8583.
 package bankcard
 
 import (
@@ -86,6 +87,29 @@ func (c *Channel) Payout(ctx context.Context, p channel.Payout) (channel.Result,
 	})
 }
 
+var _ channel.Refunder = (*Channel)(nil)
+
+// ErrRefundRoute is returned for a refund whose card no longer routes to
+// the bank that took the payment; nothing is sent.
+var ErrRefundRoute = errors.New("bankcard: the card no longer routes to the bank of the original charge")
+
+// Refund gives r.Amount back to the card of the original charge (0200,
+// processing code 200000, field 90 naming the charge), at the bank that
+// took it. Its reversal is stored before it is sent and, with r.AttemptID
+// as client reference, an approval keeps it armed until [Channel.Confirm]:
+// a refund is never paid without being recorded, and an unknown one is
+// reversed, so that a new try pays the card exactly once.
+func (c *Channel) Refund(ctx context.Context, r channel.Refund) (channel.Result, error) {
+	if rt := c.route(r.Card.PAN); rt != nil && r.Original.Provider != "" && rt.Connector.Name() != r.Original.Provider {
+		return channel.Result{}, ErrRefundRoute
+	}
+	orig := bank.Reference{STAN: r.Original.STAN, TransmissionTime: r.Original.TransmissionTime, RRN: r.Original.RRN}
+	return c.send(ctx, r.Card.PAN, func(conn *bank.Connector) (bank.Result, error) {
+		return conn.Refund(ctx, bank.Request{PAN: r.Card.PAN, Amount: r.Amount, ClientRef: r.AttemptID,
+			ConfirmApproval: r.AttemptID != ""}, orig)
+	})
+}
+
 // send routes pan to its bank, runs op on the bank's connector and turns
 // what it returns into a channel outcome: an error alone when nothing
 // reached the bank, else a Result (with any error beside an unknown one).
@@ -123,7 +147,7 @@ func (c *Channel) send(ctx context.Context, pan string, op func(*bank.Connector)
 
 var _ channel.Resolver = (*Channel)(nil)
 
-// Resolve tells what became of the debit or credit made for an attempt
+// Resolve tells what became of the debit, credit or refund made for an attempt
 // (found by the attempt id it carried as client reference). Every debit and
 // credit stores its reversal before it is sent and keeps it until the bank
 // declines it or the caller confirms the approval, so no stored reversal
@@ -153,7 +177,7 @@ func (c *Channel) Resolve(ctx context.Context, attemptID, provider string) (chan
 var _ channel.Confirmer = (*Channel)(nil)
 
 // Confirm removes, inside tx, the reversal the connector keeps armed for an
-// approved debit or credit until the caller records it. Errors:
+// approved debit, credit or refund until the caller records it. Errors:
 // [channel.ErrNotConfirmable].
 func (c *Channel) Confirm(ctx context.Context, tx *db.Tx, attemptID, provider string) error {
 	for i := range c.routes {

@@ -8,6 +8,7 @@ package paymenttest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -27,12 +28,15 @@ import (
 	"paygate/internal/merchant"
 	"paygate/internal/money"
 	"paygate/internal/payment"
+	"paygate/internal/vault"
 )
 
-// Event is a notification the service enqueued.
+// Event is a notification the service enqueued: a payment's or a
+// refund's (by Type: "payment.…" or "refund.…").
 type Event struct {
 	Type, URL string
 	Payment   payment.Payment
+	Refund    payment.Refund
 }
 
 // Env is a running back end.
@@ -50,6 +54,8 @@ type Env struct {
 	// OnReversed, if set, is also told the client reference of every
 	// acknowledged reversal (for requests that are not payment attempts).
 	OnReversed atomic.Pointer[func(clientRef string)]
+	// Vault seals the card numbers of card payments, for refunds.
+	Vault *vault.Vault
 
 	newService func([]channel.Channel) *payment.Service
 	mu         sync.Mutex
@@ -71,6 +77,11 @@ func New(t testing.TB, d *db.DB) *Env {
 	t.Helper()
 	ctx := context.Background()
 	e := &Env{Clock: clock.NewFake(time.Now())}
+	v, err := vault.LoadOrCreate(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Vault = v
 	var (
 		simBanks []banksim.BankConfig
 		zmks     = map[string]hsm.Key{}
@@ -134,14 +145,23 @@ func New(t testing.TB, d *db.DB) *Env {
 	e.Channel = bankcard.New(routes...)
 	e.newService = func(chs []channel.Channel) *payment.Service {
 		return payment.NewService(d, e.Ledger, ms, chs, payment.Options{
-			Clock: e.Clock, IDs: ids,
+			Clock: e.Clock, IDs: ids, Vault: e.Vault,
 			Notify: func(ctx context.Context, tx *db.Tx, merchantID, typ, url string, data any) error {
 				if e.FailNotify.Load() {
 					return errors.New("outbox unavailable")
 				}
+				ev := Event{Type: typ, URL: url}
+				switch v := data.(type) {
+				case payment.Payment:
+					ev.Payment = v
+				case payment.Refund:
+					ev.Refund = v
+				default:
+					return fmt.Errorf("paymenttest: notification of %T", data)
+				}
 				e.mu.Lock()
 				defer e.mu.Unlock()
-				e.events = append(e.events, Event{Type: typ, URL: url, Payment: data.(payment.Payment)})
+				e.events = append(e.events, ev)
 				return nil
 			},
 		})
@@ -177,3 +197,18 @@ func (e *Env) BankBalance(t testing.TB, pan string) int64 {
 	}
 	return v
 }
+
+// Paid opens a CNY payment of amount and pays it with the approving icbc
+// test card 6222020000000000018.
+func (e *Env) Paid(t testing.TB, orderNo string, amount int64) payment.Payment {
+	t.Helper()
+	p := e.Create(t, orderNo, amount, "")
+	r, err := e.Service.PayByCard(context.Background(), p.ID, channel.Card{PAN: CardOK, PIN: "123456"})
+	if err != nil || r.Payment.Status != payment.Succeeded {
+		t.Fatalf("paying %s: %+v, %v", orderNo, r.Payment, err)
+	}
+	return r.Payment
+}
+
+// CardOK is the icbc test card that approves (PIN 123456).
+const CardOK = "6222020000000000018"

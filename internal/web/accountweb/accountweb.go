@@ -142,6 +142,7 @@ type Handler struct {
 	loc      *time.Location
 	pages    *ui.Pages
 	assets   *ui.Assets
+	forms    *ui.FormTokens
 	handler  http.Handler
 }
 
@@ -173,6 +174,7 @@ func New(d Deps) *Handler {
 		assets:   ui.MustLoadAssets(files, "assets", assetPrefix),
 	}
 	h.pages = ui.MustParsePages(files, h.assets, pageNames...)
+	h.forms = h.newFormTokens()
 	h.handler = h.routes()
 	return h
 }

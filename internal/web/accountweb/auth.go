@@ -137,7 +137,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
-	h.sessions.Put(ctx, keyFormToken, newSecret())
+	h.forms.Renew(ctx)
 	h.log.InfoContext(ctx, "account: logged in", "account_id", a.ID)
 	h.redirectNext(w, r)
 }

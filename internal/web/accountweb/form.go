@@ -1,7 +1,6 @@
 package accountweb
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,65 +15,22 @@ import (
 // the fraction (the wallet and the banks have their own, lower limits).
 const maxAmountDigits = 9
 
-// Problems with a typed amount, as message keys.
+// Problems with a typed amount ([ui.ParseAmount]), as message keys.
 var (
-	errBadAmount  = errors.New("bad_amount")
-	errAmountZero = errors.New("amount_zero")
-	errAmountBig  = errors.New("amount_big")
+	errBadAmount  = ui.ErrAmountMalformed
+	errAmountZero = ui.ErrAmountZero
+	errAmountBig  = ui.ErrAmountTooBig
 )
 
-// parseAmount reads an amount as people type it in major units of cur:
-// digits with optional thousands separators in the right places
-// ("1,000.50"), at most the currency's fraction digits, surrounding spaces
-// ignored; no sign, no exponent, no other characters. It must be positive
-// and have at most [maxAmountDigits] integer digits. The error's text is
-// the message key of the problem.
+// parseAmount reads an amount as people type it in major units of cur
+// ([ui.ParseAmount]), with at most [maxAmountDigits] integer digits. The
+// error's text is the message key of the problem.
 func parseAmount(s string, cur money.Currency) (money.Amount, error) {
-	s = strings.TrimSpace(s)
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	if hasFrac && frac == "" {
-		return money.Amount{}, errBadAmount
-	}
-	if strings.Contains(intPart, ",") {
-		groups := strings.Split(intPart, ",")
-		if len(groups[0]) < 1 || len(groups[0]) > 3 {
-			return money.Amount{}, errBadAmount
-		}
-		for _, g := range groups[1:] {
-			if len(g) != 3 {
-				return money.Amount{}, errBadAmount
-			}
-		}
-		intPart = strings.Join(groups, "")
-	}
-	if intPart == "" || !ui.AllDigits(intPart) || hasFrac && !ui.AllDigits(frac) {
-		return money.Amount{}, errBadAmount
-	}
-	if intPart = strings.TrimLeft(intPart, "0"); intPart == "" {
-		intPart = "0"
-	}
-	if len(intPart) > maxAmountDigits {
-		return money.Amount{}, errAmountBig
-	}
-	norm := intPart
-	if hasFrac {
-		norm += "." + frac
-	}
-	a, err := money.Parse(norm, cur)
-	if err != nil { // too many fraction digits, or an unknown currency
-		return money.Amount{}, errBadAmount
-	}
-	if a.Minor() <= 0 {
-		return money.Amount{}, errAmountZero
-	}
-	return a, nil
+	return ui.ParseAmount(s, cur, maxAmountDigits)
 }
 
 // maxAmount is the largest amount parseAmount accepts, for its message.
-func maxAmount(cur money.Currency) money.Amount {
-	a, _ := money.Parse(strings.Repeat("9", maxAmountDigits), cur)
-	return a
-}
+func maxAmount(cur money.Currency) money.Amount { return ui.MaxAmount(cur, maxAmountDigits) }
 
 // historyQuery is the history filter as typed: dates YYYY-MM-DD (whole
 // local days, both inclusive), direction in|out|"" and the page cursor.

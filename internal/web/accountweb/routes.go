@@ -43,7 +43,7 @@ func (h *Handler) routes() http.Handler {
 	}
 	root := http.NewServeMux()
 	root.Handle("GET /account/assets/{version}/{name}", secure(h.assets))
-	root.Handle("/account", secure(xorigin(h.sessions.LoadAndSave(h.checkFormToken(pages)))))
-	root.Handle("/account/", secure(xorigin(h.sessions.LoadAndSave(h.checkFormToken(pages)))))
+	root.Handle("/account", secure(xorigin(h.sessions.LoadAndSave(h.forms.Check(pages)))))
+	root.Handle("/account/", secure(xorigin(h.sessions.LoadAndSave(h.forms.Check(pages)))))
 	return root
 }

@@ -1,9 +1,6 @@
 package accountweb
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,70 +10,32 @@ import (
 	"paygate/internal/web/ui"
 )
 
-// Session keys.
-const (
-	keyFormToken = "form_token" // the synchronizer token of the session's forms
-	keyFlash     = "flash"      // a message for the next page: key and args, see flash
-)
-
-// formTokenField is the hidden field that carries the form token.
-const formTokenField = "csrf_token"
+// keyFlash is the session key of a message for the next page: key and
+// args, see flash. The form token is kept under [ui.FormTokenKey].
+const keyFlash = "flash"
 
 // maxFormBytes bounds every form.
 const maxFormBytes = 16 << 10
 
-// newSecret returns 32 random bytes, base64url: form tokens and send keys.
-func newSecret() string {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// newSecret returns 32 random bytes, base64url: send keys ([ui.NewSecret]).
+func newSecret() string { return ui.NewSecret() }
 
 // formToken returns the session's form token, making it on first use (for
 // anonymous visitors too: the log-in form needs one).
-func (h *Handler) formToken(r *http.Request) string {
-	t := h.sessions.GetString(r.Context(), keyFormToken)
-	if t == "" {
-		t = newSecret()
-		h.sessions.Put(r.Context(), keyFormToken, t)
-	}
-	return t
-}
+func (h *Handler) formToken(r *http.Request) string { return h.forms.Token(r) }
 
-// checkFormToken refuses every request but GET and HEAD whose form does not
-// carry the session's form token, before any handler runs: a form from
-// another session (another account's cookie, an expired session) or from
-// another site, or a POST with no form at all, changes nothing.
-func (h *Handler) checkFormToken(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			next.ServeHTTP(w, r)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil {
+// newFormTokens is the synchronizer-token check of every POST
+// ([ui.FormTokens]): a form from another session (another account's
+// cookie, an expired session) or from another site, or a POST with no form
+// at all, is refused before any handler runs and changes nothing.
+func (h *Handler) newFormTokens() *ui.FormTokens {
+	return &ui.FormTokens{
+		Session: h.sessions, Logger: h.log, MaxBytes: maxFormBytes,
+		Refuse: http.HandlerFunc(h.refuseForm),
+		BadForm: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h.message(w, r, http.StatusBadRequest, "bad", "bad_form_title", "bad_form_body")
-			return
-		}
-		sent := r.PostForm.Get(formTokenField)
-		want := h.sessions.GetString(r.Context(), keyFormToken)
-		if sent == "" || want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
-			_, cookieErr := r.Cookie(sessionCookie(r))
-			h.log.WarnContext(r.Context(), "account: form token refused", "path", r.URL.Path,
-				"token_sent", sent != "", "session_has_token", want != "", "cookie", cookieErr == nil)
-			h.refuseForm(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// sessionCookie is the name of the session cookie the request may carry.
-func sessionCookie(r *http.Request) string {
-	if _, err := r.Cookie("__Host-" + account.SessionCookieName); err == nil {
-		return "__Host-" + account.SessionCookieName
+		}),
 	}
-	return account.SessionCookieName
 }
 
 // refuseForm answers a forged or stale form: 403 and a message in both

@@ -92,14 +92,9 @@ func orAll(day string) string {
 	return day
 }
 
-// safeCell keeps a spreadsheet from reading a text cell as a formula: one
-// that starts with = + - @ or a control character gets a leading quote.
-func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// safeCell keeps a spreadsheet from reading a text cell as a formula
+// ([ui.SafeCell]).
+func safeCell(s string) string { return ui.SafeCell(s) }
 
 // statementData is the printable statement.
 type statementData struct {

@@ -43,6 +43,9 @@ type Deps struct {
 	Auth     Authenticator
 	Signer   Signer
 	Payments Payments
+	// Refunds serves the refund routes (default: Payments, if it has the
+	// methods; without either the routes answer 404).
+	Refunds Refunds
 	// GatewayKeys lists the gateway's public keys for GET /v1/gateway-keys.
 	GatewayKeys func() any
 	// CashierURL returns the payer-facing URL of a payment.

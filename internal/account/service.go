@@ -50,7 +50,8 @@ type Service struct {
 	db     *db.DB
 	mailer Mailer
 	opts   Options
-	dummy  string // a hash to verify against on unknown emails
+	pw     *Passwords
+	lock   Lockout
 }
 
 // NewService returns a Service on d that sends its links through m.
@@ -67,33 +68,16 @@ func NewService(d *db.DB, m Mailer, opts Options) *Service {
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	setDefault(&opts.ActivationTTL, 24*time.Hour)
 	setDefault(&opts.ResetTTL, time.Hour)
-	setDefault(&opts.FailureWindow, 15*time.Minute)
-	setDefault(&opts.LockoutPeriod, 15*time.Minute)
-	if opts.MaxFailures <= 0 {
-		opts.MaxFailures = 5
-	}
-	if opts.Argon2 == nil {
-		p := DefaultArgon2
-		opts.Argon2 = &p
-	}
-	s := &Service{db: d, mailer: m, opts: opts}
+	lock := NewLockout(opts.MaxFailures, opts.FailureWindow, opts.LockoutPeriod)
+	opts.MaxFailures, opts.FailureWindow, opts.LockoutPeriod = lock.MaxFailures, lock.FailureWindow, lock.LockoutPeriod
 	tok, _ := newToken()
-	s.dummy = s.mustHash(tok)
-	return s
+	return &Service{db: d, mailer: m, opts: opts, pw: NewPasswords(opts.Argon2, tok), lock: lock}
 }
 
 func setDefault(d *time.Duration, v time.Duration) {
 	if *d <= 0 {
 		*d = v
 	}
-}
-
-func (s *Service) mustHash(password string) string {
-	h, err := argon2id.CreateHash(password, s.opts.Argon2)
-	if err != nil { // only on a failing crypto/rand, or absurd parameters
-		panic(fmt.Sprintf("account: argon2id: %v", err))
-	}
-	return h
 }
 
 // now is the time of one command: UTC, whole microseconds (what both
@@ -117,7 +101,7 @@ func (s *Service) Register(ctx context.Context, email, password string, kind Kin
 	if company, err = checkKind(kind, company); err != nil {
 		return Account{}, err
 	}
-	hash := s.mustHash(password)
+	hash := s.pw.Hash(password)
 	var a Account
 	// A concurrent registration of the same new address loses on the
 	// unique email; the second try then finds the pending account.
@@ -248,21 +232,21 @@ func (s *Service) Activate(ctx context.Context, token string) (Account, error) {
 // still pending).
 func (s *Service) Login(ctx context.Context, email, password string) (Account, error) {
 	email, err := NormalizeEmail(email)
-	if err != nil || len(password) > 4*MaxPasswordLen {
-		_, _ = argon2id.ComparePasswordAndHash(password, s.dummy)
+	if err != nil || TooLongToCheck(password) {
+		s.pw.Waste(password)
 		return Account{}, ErrBadCredentials
 	}
 	x, err := scanAccount(s.db.QueryRow(ctx, selectAccount+` WHERE email = ?`, email))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, _ = argon2id.ComparePasswordAndHash(password, s.dummy)
+		s.pw.Waste(password)
 		return Account{}, ErrBadCredentials
 	case err != nil:
 		return Account{}, fmt.Errorf("login: %w", err)
 	case x.lockedAt(s.now()):
 		return Account{}, ErrLocked
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, x.hash)
+	ok, err := s.pw.Verify(password, x.hash)
 	if err != nil {
 		return Account{}, fmt.Errorf("login %s: %w", x.ID, err)
 	}
@@ -306,20 +290,15 @@ func (s *Service) Login(ctx context.Context, email, password string) (Account, e
 // [Options.MaxFailures]th within [Options.FailureWindow]. It returns the
 // error the caller sees.
 func (s *Service) failTx(ctx context.Context, tx *db.Tx, x row, now time.Time) error {
-	n, since := x.failedLogins+1, now
-	if x.failedSince != nil && now.Sub(*x.failedSince) < s.opts.FailureWindow {
-		since = *x.failedSince
-	} else {
-		n = 1
-	}
-	if n >= s.opts.MaxFailures {
-		if _, err := tx.Exec(ctx, lockAccount, now.Add(s.opts.LockoutPeriod), now, x.ID); err != nil {
+	f := s.lock.Fail(x.failedLogins, x.failedSince, now)
+	if f.Locks() {
+		if _, err := tx.Exec(ctx, lockAccount, f.Until, now, x.ID); err != nil {
 			return err
 		}
-		s.opts.Logger.WarnContext(ctx, "account locked after failed log-ins", "account_id", x.ID, "failures", n)
+		s.opts.Logger.WarnContext(ctx, "account locked after failed log-ins", "account_id", x.ID, "failures", f.Count)
 		return ErrLocked
 	}
-	if _, err := tx.Exec(ctx, setFailures, n, since, now, x.ID); err != nil {
+	if _, err := tx.Exec(ctx, setFailures, f.Count, f.Since, now, x.ID); err != nil {
 		return err
 	}
 	return ErrBadCredentials
@@ -379,7 +358,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string) (Account
 	if _, ok := hashToken(token); !ok {
 		return Account{}, ErrResetInvalid
 	}
-	hash := s.mustHash(newPassword)
+	hash := s.pw.Hash(newPassword)
 	var accountID string
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()

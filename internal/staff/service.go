@@ -33,9 +33,10 @@ type Options struct {
 
 // Service creates staff members and logs them in.
 type Service struct {
-	db    *db.DB
-	opts  Options
-	dummy string // a hash to verify against on unknown emails
+	db   *db.DB
+	opts Options
+	pw   *account.Passwords
+	lock account.Lockout
 }
 
 // NewService returns a Service on d.
@@ -49,30 +50,10 @@ func NewService(d *db.DB, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.MaxFailures <= 0 {
-		opts.MaxFailures = 5
-	}
-	if opts.FailureWindow <= 0 {
-		opts.FailureWindow = 15 * time.Minute
-	}
-	if opts.LockoutPeriod <= 0 {
-		opts.LockoutPeriod = 15 * time.Minute
-	}
-	if opts.Argon2 == nil {
-		p := account.DefaultArgon2
-		opts.Argon2 = &p
-	}
-	s := &Service{db: d, opts: opts}
-	s.dummy = s.mustHash("no password is this one: " + opts.IDs.New("dummy"))
-	return s
-}
-
-func (s *Service) mustHash(password string) string {
-	h, err := argon2id.CreateHash(password, s.opts.Argon2)
-	if err != nil { // only on a failing crypto/rand, or absurd parameters
-		panic(fmt.Sprintf("staff: argon2id: %v", err))
-	}
-	return h
+	lock := account.NewLockout(opts.MaxFailures, opts.FailureWindow, opts.LockoutPeriod)
+	opts.MaxFailures, opts.FailureWindow, opts.LockoutPeriod = lock.MaxFailures, lock.FailureWindow, lock.LockoutPeriod
+	pw := account.NewPasswords(opts.Argon2, "no password is this one: "+opts.IDs.New("dummy"))
+	return &Service{db: d, opts: opts, pw: pw, lock: lock}
 }
 
 // now is the time of one command: UTC, whole microseconds.
@@ -93,7 +74,7 @@ func (s *Service) Create(ctx context.Context, merchantID, email, password string
 	if _, err := ParseRole(string(role)); err != nil {
 		return Member{}, err
 	}
-	hash := s.mustHash(password)
+	hash := s.pw.Hash(password)
 	m := Member{ID: s.opts.IDs.New(PrefixStaff), MerchantID: merchantID, Email: email, Role: role}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		var n int
@@ -125,21 +106,21 @@ func (s *Service) Create(ctx context.Context, merchantID, email, password string
 // checked until the lock ends).
 func (s *Service) Login(ctx context.Context, email, password string) (Member, error) {
 	email, err := account.NormalizeEmail(email)
-	if err != nil || len(password) > 4*account.MaxPasswordLen {
-		_, _ = argon2id.ComparePasswordAndHash(password, s.dummy)
+	if err != nil || account.TooLongToCheck(password) {
+		s.pw.Waste(password)
 		return Member{}, ErrBadCredentials
 	}
 	x, err := scanStaff(s.db.QueryRow(ctx, selectStaff+` WHERE email = ?`, email))
 	switch {
 	case errors.Is(err, errNoRows):
-		_, _ = argon2id.ComparePasswordAndHash(password, s.dummy)
+		s.pw.Waste(password)
 		return Member{}, ErrBadCredentials
 	case err != nil:
 		return Member{}, fmt.Errorf("staff login: %w", err)
 	case x.lockedAt(s.now()):
 		return Member{}, ErrLocked
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, x.hash)
+	ok, err := s.pw.Verify(password, x.hash)
 	if err != nil {
 		return Member{}, fmt.Errorf("staff login %s: %w", x.ID, err)
 	}
@@ -179,21 +160,16 @@ func (s *Service) Login(ctx context.Context, email, password string) (Member, er
 // [Options.MaxFailures]th within [Options.FailureWindow]; locked reports
 // whether it did.
 func (s *Service) failTx(ctx context.Context, tx *db.Tx, x row, now time.Time) (locked bool, err error) {
-	n, since := x.failedLogins+1, now
-	if x.failedSince != nil && now.Sub(*x.failedSince) < s.opts.FailureWindow {
-		since = *x.failedSince
-	} else {
-		n = 1
-	}
-	if n >= s.opts.MaxFailures {
-		if _, err := tx.Exec(ctx, lockStaff, now.Add(s.opts.LockoutPeriod), now, x.ID); err != nil {
+	f := s.lock.Fail(x.failedLogins, x.failedSince, now)
+	if f.Locks() {
+		if _, err := tx.Exec(ctx, lockStaff, f.Until, now, x.ID); err != nil {
 			return false, err
 		}
 		s.opts.Logger.WarnContext(ctx, "staff login locked after failed log-ins", "staff_id", x.ID, "merchant_id", x.MerchantID,
-			"failures", n)
+			"failures", f.Count)
 		return true, nil
 	}
-	_, err = tx.Exec(ctx, setFailures, n, since, now, x.ID)
+	_, err = tx.Exec(ctx, setFailures, f.Count, f.Since, now, x.ID)
 	return false, err
 }
 

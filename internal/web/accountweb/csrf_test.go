@@ -129,7 +129,7 @@ func TestCookieFromAnotherAccount(t *testing.T) {
 		alice, aliceID := b.newMember(t, "alice@example.com", 300_00)
 		bob, bobID := b.newMember(t, "bob@example.com", 700_00)
 
-		bobsForm := hidden(bob.get(t, "/account/send?lang=en").Body)
+		bobsForm := webtest.Hidden(bob.get(t, "/account/send?lang=en").Body)
 		before := b.snapshot(t)
 		for _, path := range []string{"/account/send", "/account/topup", "/account/withdraw", "/account/logout"} {
 			form := url.Values{"csrf_token": {bobsForm.Get("csrf_token")}, "key": {bobsForm.Get("key")},
@@ -171,7 +171,7 @@ func TestCrossOriginRefused(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		b := newTestBundle(t, d)
 		u, _ := b.newMember(t, "fay@example.com", 100_00)
-		form := hidden(u.get(t, "/account/send?lang=en").Body)
+		form := webtest.Hidden(u.get(t, "/account/send?lang=en").Body)
 		form.Set("to", "gus@example.com")
 		form.Set("amount", "5")
 		before := b.snapshot(t)

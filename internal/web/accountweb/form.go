@@ -3,7 +3,6 @@ package accountweb
 import (
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"paygate/internal/ledger"
@@ -61,32 +60,11 @@ func (q historyQuery) query() url.Values {
 // problem ("" if none); an invalid part is dropped from both.
 func parseHistoryQuery(q url.Values, loc *time.Location) (historyQuery, ledger.HistoryFilter, string) {
 	var (
-		hq      historyQuery
-		f       ledger.HistoryFilter
-		problem string
+		hq historyQuery
+		f  ledger.HistoryFilter
 	)
-	day := func(s string) (time.Time, bool) {
-		t, err := time.ParseInLocation("2006-01-02", s, loc)
-		return t, err == nil && t.Year() >= 2000 && t.Year() <= 9998
-	}
-	if s := strings.TrimSpace(q.Get("from")); s != "" {
-		if t, ok := day(s); ok {
-			hq.From, f.From = s, t
-		} else {
-			problem = "bad_date"
-		}
-	}
-	if s := strings.TrimSpace(q.Get("to")); s != "" {
-		if t, ok := day(s); ok {
-			hq.To, f.To = s, t.AddDate(0, 0, 1)
-		} else {
-			problem = "bad_date"
-		}
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		hq.To, f.To = "", time.Time{}
-		problem = "bad_range"
-	}
+	days, problem := ui.ParseDayRange(q, loc)
+	hq.From, hq.To, f.From, f.To = days.From, days.To, days.Start, days.End
 	switch d := ledger.Direction(q.Get("dir")); d {
 	case ledger.DirectionIn, ledger.DirectionOut:
 		hq.Dir, f.Direction = string(d), d

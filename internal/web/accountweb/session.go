@@ -4,15 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"paygate/internal/account"
 	"paygate/internal/web/ui"
 )
-
-// keyFlash is the session key of a message for the next page: key and
-// args, see flash. The form token is kept under [ui.FormTokenKey].
-const keyFlash = "flash"
 
 // maxFormBytes bounds every form.
 const maxFormBytes = 16 << 10
@@ -84,11 +79,7 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, account.Acc
 // toLogin redirects to the log-in page with next set to this page (for a
 // GET; a POST comes back to its form).
 func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
-	next, rest := r.URL.Path, r.URL.Query()
-	rest.Del("lang") // the log-in page passes its own on
-	if r.Method == http.MethodGet && len(rest) > 0 {
-		next += "?" + rest.Encode()
-	}
+	next := ui.ReturnPath(r)
 	q := url.Values{"lang": {string(ui.PickLang(r))}}
 	if next != "/account/" {
 		q.Set("next", next)
@@ -97,36 +88,16 @@ func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext returns next if it is a local account page to go to after
-// log-in, else the home page: never another host ("//evil", "/\evil",
-// "https://…") and never a page outside /account/.
-func safeNext(next string) string {
-	const home = "/account/"
-	u, err := url.Parse(next)
-	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil ||
-		strings.ContainsAny(next, "\\\r\n\t") || strings.HasPrefix(next, "//") ||
-		!strings.HasPrefix(u.Path, home) || strings.Contains(u.Path, "/..") || strings.Contains(u.Path, "/./") ||
-		u.Path == "/account/logout" {
-		return home
-	}
-	return next
-}
+// log-in, else the home page ([ui.SafeNext]).
+func safeNext(next string) string { return ui.SafeNext(next, "/account/", "/account/logout") }
 
-// flash stores a message for the next page the session shows: a message
-// key and its arguments.
+// flash stores a message for the next page the session shows
+// ([ui.PutFlash]).
 func (h *Handler) flash(r *http.Request, key string, args ...string) {
-	h.sessions.Put(r.Context(), keyFlash, strings.Join(append([]string{key}, args...), "\x1f"))
+	ui.PutFlash(r.Context(), h.sessions, key, args...)
 }
 
 // popFlash returns the stored message in l, or "".
 func (h *Handler) popFlash(r *http.Request, l ui.Lang) string {
-	s := h.sessions.PopString(r.Context(), keyFlash)
-	if s == "" {
-		return ""
-	}
-	parts := strings.Split(s, "\x1f")
-	args := make([]any, len(parts)-1)
-	for i, p := range parts[1:] {
-		args[i] = p
-	}
-	return messages.Text(l, parts[0], args...)
+	return ui.PopFlash(r.Context(), h.sessions, messages, l)
 }

@@ -86,7 +86,7 @@ func TestDoubleSubmitMovesMoneyOnce(t *testing.T) {
 		b := newTestBundle(t, d)
 		u, id := b.newMember(t, "kim@example.com", 500_00)
 		_, leoID := b.newMember(t, "leo@example.com", 0)
-		form := hidden(u.get(t, "/account/send?lang=en").Body)
+		form := webtest.Hidden(u.get(t, "/account/send?lang=en").Body)
 		if form.Get("key") == "" {
 			t.Fatal("the send form has no key")
 		}
@@ -111,7 +111,7 @@ func TestDoubleSubmitMovesMoneyOnce(t *testing.T) {
 			t.Fatalf("%d entries, want %d", n, entries+1)
 		}
 		// Same form to an address without an account: one claim.
-		form = hidden(u.get(t, "/account/send?lang=en").Body)
+		form = webtest.Hidden(u.get(t, "/account/send?lang=en").Body)
 		form.Set("to", "mo@example.com")
 		form.Set("amount", "50")
 		wantStatus(t, "first", u.post(t, "/account/send?lang=en", form), http.StatusSeeOther)
@@ -129,7 +129,7 @@ func TestDoubleSubmitMovesMoneyOnce(t *testing.T) {
 		if b.snapshot(t) != before {
 			t.Fatal("the refused send changed state")
 		}
-		if hidden(res.Body).Get("key") == form.Get("key") {
+		if webtest.Hidden(res.Body).Get("key") == form.Get("key") {
 			t.Fatal("the form kept the used key")
 		}
 		if got := b.balance(t, id); got != 350_00 {
@@ -157,7 +157,7 @@ func TestDoubleSubmitCardFormsMoveMoneyOnce(t *testing.T) {
 		}
 		for _, tt := range tests {
 			path := "/account/" + tt.page + "?lang=en"
-			form := hidden(u.get(t, path).Body)
+			form := webtest.Hidden(u.get(t, path).Body)
 			key := form.Get("key")
 			if key == "" {
 				t.Fatalf("the %s form has no key", tt.page)
@@ -170,7 +170,7 @@ func TestDoubleSubmitCardFormsMoveMoneyOnce(t *testing.T) {
 			form.Set("amount", "lots")
 			res := u.post(t, path, form)
 			wantStatus(t, tt.page+" bad amount", res, http.StatusBadRequest)
-			if got := hidden(res.Body).Get("key"); got != key {
+			if got := webtest.Hidden(res.Body).Get("key"); got != key {
 				t.Fatalf("%s: the form shown again for a bad amount has key %q, want %q", tt.page, got, key)
 			}
 
@@ -214,7 +214,7 @@ func TestDoubleSubmitCardFormsMoveMoneyOnce(t *testing.T) {
 			if b.snapshot(t) != before {
 				t.Fatalf("%s: the refused request changed state", tt.page)
 			}
-			if got := hidden(res.Body).Get("key"); got == key || got == "" {
+			if got := webtest.Hidden(res.Body).Get("key"); got == key || got == "" {
 				t.Fatalf("%s: the form shown again has key %q, want a new one", tt.page, got)
 			}
 		}

@@ -36,24 +36,9 @@ var pageNames = []string{"message", "login", "register", "activate", "reset", "n
 
 // view is what every page template sees.
 type view struct {
-	Lang      ui.Lang
-	Title     string
-	Query     string // "?lang=…", to keep the language on links
-	SwitchURL string // the same page in the other language
-	RequestID string
-
-	CSRF    string           // the session's form token, for every form
+	ui.View
 	Account *account.Account // the logged-in account, or nil
 	Kind    string           // its kind, in words
-	Nav     string           // the active menu entry
-	Flash   string           // news from the previous request
-	Problem string           // what is wrong with the form just sent
-	Detail  string           // more about it, e.g. a bank response code
-
-	// Message pages.
-	Heading, Body, Tone, Link, LinkText string
-
-	Data any // the page's own data
 }
 
 // with sets the page's own data.
@@ -76,29 +61,17 @@ var switchKeep = []string{"token", "next", "from", "to", "dir", "before"}
 // newView fills the fields every page has. It does not touch the session,
 // so that it works before the session is loaded.
 func (h *Handler) newView(r *http.Request, title string) *view {
-	l := ui.PickLang(r)
-	q := url.Values{"lang": {string(l.Other())}}
-	for _, k := range switchKeep {
-		if v := r.URL.Query().Get(k); v != "" {
-			q.Set(k, v)
-		}
-	}
 	p := r.URL.Path
+	var extra url.Values
 	if r.Method == http.MethodPost {
 		if tok := r.PostForm.Get("token"); tok != "" {
-			q.Set("token", tok) // keep a mailed link's token, the page is its form
+			extra = url.Values{"token": {tok}} // keep a mailed link's token, the page is its form
 		}
 		if g, ok := getPaths[p]; ok {
 			p = g
 		}
 	}
-	return &view{
-		Lang:      l,
-		Title:     messages.Text(l, title),
-		Query:     "?lang=" + string(l),
-		SwitchURL: p + "?" + q.Encode(),
-		RequestID: web.RequestID(r.Context()),
-	}
+	return &view{View: ui.NewView(r, messages, title, web.RequestID(r.Context()), p, switchKeep, extra)}
 }
 
 // formView is a page with forms: it carries the session's form token.

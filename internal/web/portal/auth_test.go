@@ -47,7 +47,7 @@ func TestLoginLogout(t *testing.T) {
 		wantStatus(t, "log-in page", res, http.StatusOK)
 		webtest.MustContain(t, "log-in page", res.Body, "Merchant log-in", `name="password"`)
 		before := u.sessionCookie(t)
-		form := hidden(res.Body)
+		form := webtest.Hidden(res.Body)
 		form.Set("email", "Finance@TeaShop.test")
 		form.Set("password", password)
 		res = u.post(t, "/portal/login?lang=en&next=%2Fportal%2Fpayments%3Fstatus%3Dsucceeded", form)

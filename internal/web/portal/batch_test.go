@@ -25,7 +25,7 @@ func (u *user) upload(t *testing.T, name string, data []byte) webtest.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	mw.WriteField("csrf_token", hidden(u.get(t, "/portal/refunds?lang=en").Body).Get("csrf_token"))
+	mw.WriteField("csrf_token", webtest.Hidden(u.get(t, "/portal/refunds?lang=en").Body).Get("csrf_token"))
 	fw, err := mw.CreateFormFile("sheet", name)
 	if err != nil {
 		t.Fatal(err)

@@ -3,13 +3,11 @@ package portal_test
 import (
 	"context"
 	"fmt"
-	"html"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -198,41 +196,17 @@ func (u *user) post(t *testing.T, path string, form url.Values, header ...string
 	return webtest.PostForm(t, u.c, u.b.srv.URL+path, form, header...)
 }
 
-var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
-
-// hidden returns the hidden fields of a page, the first of each name.
-func hidden(body string) url.Values {
-	v := url.Values{}
-	for _, m := range hiddenRE.FindAllStringSubmatch(body, -1) {
-		if v.Get(m[1]) == "" {
-			v.Set(m[1], html.UnescapeString(m[2]))
-		}
-	}
-	return v
-}
-
-// submit opens page, fills its hidden fields (form token, key) into form,
-// and posts it to action.
+// submit opens page, fills its hidden fields into form, and posts it to
+// action ([webtest.Submit]).
 func (u *user) submit(t *testing.T, page, action string, form url.Values) webtest.Response {
 	t.Helper()
-	res := u.get(t, page)
-	if res.Status != http.StatusOK {
-		t.Fatalf("GET %s: %d\n%s", page, res.Status, webtest.Excerpt(res.Body))
-	}
-	f := url.Values{}
-	for k, v := range hidden(res.Body) {
-		f[k] = v
-	}
-	for k, v := range form {
-		f[k] = v
-	}
-	return u.post(t, action, f)
+	return webtest.Submit(t, u.c, u.b.srv.URL, page, action, form)
 }
 
 // token is this browser's form token.
 func (u *user) token(t *testing.T) string {
 	t.Helper()
-	tok := hidden(u.get(t, "/portal/payments?lang=en").Body).Get("csrf_token")
+	tok := webtest.Hidden(u.get(t, "/portal/payments?lang=en").Body).Get("csrf_token")
 	if tok == "" {
 		t.Fatal("no form token")
 	}

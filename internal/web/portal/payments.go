@@ -52,32 +52,11 @@ var (
 // first problem ("" if none); an invalid part is dropped from both.
 func parseSearch(q url.Values, loc *time.Location, cur money.Currency) (searchQuery, payment.SearchFilter, string) {
 	var (
-		sq      searchQuery
-		f       payment.SearchFilter
-		problem string
+		sq searchQuery
+		f  payment.SearchFilter
 	)
-	day := func(s string) (time.Time, bool) {
-		t, err := time.ParseInLocation("2006-01-02", s, loc)
-		return t, err == nil && t.Year() >= 2000 && t.Year() <= 9998
-	}
-	if s := strings.TrimSpace(q.Get("from")); s != "" {
-		if t, ok := day(s); ok {
-			sq.From, f.CreatedFrom = s, t
-		} else {
-			problem = "bad_date"
-		}
-	}
-	if s := strings.TrimSpace(q.Get("to")); s != "" {
-		if t, ok := day(s); ok {
-			sq.To, f.CreatedTo = s, t.AddDate(0, 0, 1)
-		} else {
-			problem = "bad_date"
-		}
-	}
-	if !f.CreatedFrom.IsZero() && !f.CreatedTo.IsZero() && !f.CreatedFrom.Before(f.CreatedTo) {
-		sq.To, f.CreatedTo = "", time.Time{}
-		problem = "bad_range"
-	}
+	days, problem := ui.ParseDayRange(q, loc)
+	sq.From, sq.To, f.CreatedFrom, f.CreatedTo = days.From, days.To, days.Start, days.End
 	for _, st := range statuses {
 		if q.Get("status") == string(st) {
 			sq.Status, f.Status = string(st), st

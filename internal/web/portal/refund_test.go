@@ -33,7 +33,7 @@ func TestSingleRefund(t *testing.T) {
 		wantStatus(t, "payment page", res, http.StatusOK)
 		webtest.MustContain(t, "payment page", res.Body, `id="refund-form"`, `id="left">¥100.00<`, "622202*********0018")
 		webtest.MustNotContain(t, "payment page", res.Body, cardOK)
-		form := hidden(res.Body)
+		form := webtest.Hidden(res.Body)
 
 		for _, tt := range []struct {
 			name, amount string

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/alexedwards/scs/v2"
 
@@ -38,7 +37,6 @@ func NewSessions(store scs.Store, secureCookie bool) *scs.SessionManager {
 // Session keys.
 const (
 	keyStaff = "staff_id" // the staff member logged in
-	keyFlash = "flash"    // a message for the next page: key and args, see flash
 )
 
 // who is the logged-in staff member and their merchant.
@@ -100,11 +98,7 @@ func (h *Handler) allow(a staff.Action, next func(http.ResponseWriter, *http.Req
 // toLogin redirects to the log-in page with next set to this page (for a
 // GET; a POST comes back to the home page).
 func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
-	next, rest := r.URL.Path, r.URL.Query()
-	rest.Del("lang")
-	if r.Method == http.MethodGet && len(rest) > 0 {
-		next += "?" + rest.Encode()
-	}
+	next := ui.ReturnPath(r)
 	q := url.Values{"lang": {string(ui.PickLang(r))}}
 	if r.Method == http.MethodGet && next != "/portal/" {
 		q.Set("next", next)
@@ -113,36 +107,18 @@ func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext returns next if it is a local portal page to go to after
-// log-in, else the home page: never another host and never a page outside
-// /portal/.
+// log-in, else the home page ([ui.SafeNext]).
 func safeNext(next string) string {
-	const home = "/portal/"
-	u, err := url.Parse(next)
-	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil ||
-		strings.ContainsAny(next, "\\\r\n\t") || strings.HasPrefix(next, "//") ||
-		!strings.HasPrefix(u.Path, home) || strings.Contains(u.Path, "/..") || strings.Contains(u.Path, "/./") ||
-		u.Path == "/portal/logout" || u.Path == "/portal/login" {
-		return home
-	}
-	return next
+	return ui.SafeNext(next, "/portal/", "/portal/logout", "/portal/login")
 }
 
-// flash stores a message for the next page the session shows: a message
-// key and its arguments.
+// flash stores a message for the next page the session shows
+// ([ui.PutFlash]).
 func (h *Handler) flash(ctx context.Context, key string, args ...string) {
-	h.d.Sessions.Put(ctx, keyFlash, strings.Join(append([]string{key}, args...), "\x1f"))
+	ui.PutFlash(ctx, h.d.Sessions, key, args...)
 }
 
 // popFlash returns the stored message in l, or "".
 func (h *Handler) popFlash(ctx context.Context, l ui.Lang) string {
-	s := h.d.Sessions.PopString(ctx, keyFlash)
-	if s == "" {
-		return ""
-	}
-	parts := strings.Split(s, "\x1f")
-	args := make([]any, len(parts)-1)
-	for i, p := range parts[1:] {
-		args[i] = p
-	}
-	return messages.Text(l, parts[0], args...)
+	return ui.PopFlash(ctx, h.d.Sessions, messages, l)
 }

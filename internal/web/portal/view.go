@@ -37,24 +37,9 @@ var pageNames = []string{"message", "login", "payments", "payment", "keys", "set
 
 // view is what every page template sees.
 type view struct {
-	Lang      ui.Lang
-	Title     string
-	Query     string // "?lang=…", to keep the language on links
-	SwitchURL string // the same page in the other language
-	RequestID string
-
-	CSRF     string        // the session's form token, for every form
+	ui.View
 	Staff    *staff.Member // the logged-in staff member, or nil
 	Merchant string        // its merchant's name
-	Nav      string        // the active menu entry
-	Flash    string        // news from the previous request
-	Problem  string        // what is wrong with the form just sent
-	Detail   string        // more about it
-
-	// Message pages.
-	Heading, Body, Tone, Link, LinkText string
-
-	Data any // the page's own data
 }
 
 // with sets the page's own data.
@@ -76,24 +61,11 @@ var switchKeep = []string{"next", "from", "to", "status", "order_no", "min", "ma
 
 // newView fills the fields every page has. It does not touch the session.
 func (h *Handler) newView(r *http.Request, title string) *view {
-	l := ui.PickLang(r)
-	q := url.Values{"lang": {string(l.Other())}}
-	for _, k := range switchKeep {
-		if v := r.URL.Query().Get(k); v != "" {
-			q.Set(k, v)
-		}
-	}
 	p := r.URL.Path
 	if r.Method == http.MethodPost {
 		p = postBack(p)
 	}
-	return &view{
-		Lang:      l,
-		Title:     messages.Text(l, title),
-		Query:     "?lang=" + string(l),
-		SwitchURL: p + "?" + q.Encode(),
-		RequestID: web.RequestID(r.Context()),
-	}
+	return &view{View: ui.NewView(r, messages, title, web.RequestID(r.Context()), p, switchKeep, nil)}
 }
 
 // formView is a page with forms: it carries the session's form token.

@@ -5,9 +5,11 @@ package webtest
 
 import (
 	"bytes"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -126,4 +128,37 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+var hiddenRE = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+
+// Hidden returns the hidden fields of a page (form token, key, link
+// token), the first of each name.
+func Hidden(body string) url.Values {
+	v := url.Values{}
+	for _, m := range hiddenRE.FindAllStringSubmatch(body, -1) {
+		if v.Get(m[1]) == "" {
+			v.Set(m[1], html.UnescapeString(m[2]))
+		}
+	}
+	return v
+}
+
+// Submit opens base+page with c, fills the page's hidden fields into form
+// (form's own values win), and posts it to base+action as a same-origin
+// browser would. A page that is not a 200 fails the test.
+func Submit(t *testing.T, c *http.Client, base, page, action string, form url.Values) Response {
+	t.Helper()
+	res := Get(t, c, base+page)
+	if res.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", page, res.Status, Excerpt(res.Body))
+	}
+	f := url.Values{}
+	for k, v := range Hidden(res.Body) {
+		f[k] = v
+	}
+	for k, v := range form {
+		f[k] = v
+	}
+	return PostForm(t, c, base+action, f)
 }

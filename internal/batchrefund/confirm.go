@@ -29,12 +29,26 @@ func (s *Service) Confirm(ctx context.Context, merchantID, batchID string) (Batc
 	case Discarded:
 		return Batch{}, ErrBatchDiscarded
 	case Validated:
+		var queued bool
 		err := s.db.InTx(ctx, func(tx *db.Tx) error {
-			_, err := tx.Exec(ctx, queueBatch, tx.Now(), b.ID)
+			res, err := tx.Exec(ctx, queueBatch, tx.Now(), b.ID)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			queued = n == 1
 			return err
 		})
 		if err != nil {
 			return Batch{}, fmt.Errorf("confirm refund batch %s: %w", b.ID, err)
+		}
+		if !queued { // someone else moved it first: a discard must win
+			if b, err = s.getBatch(ctx, merchantID, batchID); err != nil {
+				return Batch{}, err
+			}
+			if b.State == Discarded {
+				return Batch{}, ErrBatchDiscarded
+			}
 		}
 	}
 	if err := s.submit(ctx, b); err != nil {
@@ -152,14 +166,18 @@ JOIN refund_batch_lines l ON l.batch_id = b.id AND l.state = 'good' WHERE b.stat
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	for i, t := range todo {
+	resumed := 0
+	var failures []error
+	for _, t := range todo { // one failing batch must not hold the others back
 		b, err := s.getBatch(ctx, t[1], t[0])
 		if err == nil {
 			err = s.submit(ctx, b)
 		}
 		if err != nil {
-			return i, fmt.Errorf("resume refund batch %s: %w", t[0], err)
+			failures = append(failures, fmt.Errorf("resume refund batch %s: %w", t[0], err))
+			continue
 		}
+		resumed++
 	}
-	return len(todo), nil
+	return resumed, errors.Join(failures...)
 }

@@ -64,23 +64,26 @@ func (s *Service) refundInBooks(ctx context.Context, c channel.InBooksRefunder, 
 			return err
 		}
 		now := tx.Now()
-		if err := startTx(ctx, tx, r.ID, now); err != nil {
+		if err := s.startTx(ctx, tx, r.ID, now); err != nil {
 			return err
 		}
 		ch, err := s.chargeOf(ctx, tx, pay.ID)
 		if err != nil {
 			return err
 		}
-		res, err := c.RefundTx(ctx, tx, channel.Refund{RefundID: r.ID, AttemptID: s.opts.IDs.New(PrefixRefundAttempt),
+		attemptID := s.opts.IDs.New(PrefixRefundAttempt)
+		res, err := c.RefundTx(ctx, tx, channel.Refund{RefundID: r.ID, AttemptID: attemptID,
 			PaymentID: pay.ID, Amount: r.Amount, Payer: ch.payerAccount})
 		if err != nil {
-			refused = err
+			if k := errs.KindOf(err); k != errs.Internal && k != errs.Unavailable {
+				refused = err // a refusal; anything else is retried
+			}
 			return err
 		}
 		if res.Status != channel.Approved {
 			return fmt.Errorf("in-books refund answered %q", res.Status)
 		}
-		if _, err := tx.Exec(ctx, insertRefundAttempt, s.opts.IDs.New(PrefixRefundAttempt), r.ID, res.Provider,
+		if _, err := tx.Exec(ctx, insertRefundAttempt, attemptID, r.ID, res.Provider,
 			string(AttemptApproved), now, now); err != nil {
 			return err
 		}
@@ -101,9 +104,11 @@ func (s *Service) refundInBooks(ctx context.Context, c channel.InBooksRefunder, 
 	return nil
 }
 
-// startTx moves a pending refund to processing for one try, within tx.
-func startTx(ctx context.Context, tx *db.Tx, refundID string, now time.Time) error {
-	res, err := tx.Exec(ctx, startRefund, now, refundID)
+// startTx moves a pending refund that is due (by the service's clock) to
+// processing for one try, within tx. A refund waiting out its retry delay
+// is left alone, so a client repeating its request cannot hurry the tries.
+func (s *Service) startTx(ctx context.Context, tx *db.Tx, refundID string, now time.Time) error {
+	res, err := tx.Exec(ctx, startRefund, now, refundID, s.now())
 	if err != nil {
 		return err
 	}
@@ -138,7 +143,7 @@ func (s *Service) refundByProvider(ctx context.Context, ch channel.Channel, rf c
 	attemptID := s.opts.IDs.New(PrefixRefundAttempt)
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		now := tx.Now()
-		if err := startTx(ctx, tx, r.ID, now); err != nil {
+		if err := s.startTx(ctx, tx, r.ID, now); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, insertRefundAttempt, attemptID, r.ID, c.bank, string(AttemptSent), now, now)

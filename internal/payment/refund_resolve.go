@@ -45,6 +45,12 @@ func (s *Service) resolveRefund(ctx context.Context, ch channel.Channel, attempt
 	}
 }
 
+// staleRefundTry is how long a try at a refund may stay "sent" before the
+// sweep asks the bank about it: well past the refund worker's default try
+// timeout (2 min) plus the bank's request timeout, so that a try merely
+// slow to reach the bank is not declared dead while it is still going.
+const staleRefundTry = 10 * time.Minute
+
 // ResolveRefunds looks at every try at a refund whose outcome is unknown,
 // and at every try still "sent" long after it must have ended (its
 // process died), and records those the bank has reversed (the refund is
@@ -54,7 +60,7 @@ func (s *Service) resolveRefund(ctx context.Context, ch channel.Channel, attempt
 func (s *Service) ResolveRefunds(ctx context.Context) error {
 	rows, err := s.db.Query(ctx, `SELECT a.id, a.bank, a.state, r.method FROM refund_attempts a JOIN refunds r ON r.id = a.refund_id
 WHERE a.state = 'unknown' OR (a.state = 'sent' AND a.created_at < ?) ORDER BY a.created_at LIMIT 500`,
-		s.opts.Clock.Now().UTC().Add(-staleSent))
+		s.opts.Clock.Now().UTC().Add(-staleRefundTry))
 	if err != nil {
 		return fmt.Errorf("unresolved refund attempts: %w", err)
 	}

@@ -21,7 +21,7 @@ VALUES (?, ?, ?, ?, ?, ?)`
 	// startRefund takes a pending refund for one try; the row lock it takes
 	// on PostgreSQL (and SQLite's one writer) lets only one caller win.
 	startRefund = `UPDATE refunds SET status = 'processing', attempts = attempts + 1, claim_token = NULL, claimed_until = NULL,
-updated_at = ? WHERE id = ? AND status = 'pending'`
+updated_at = ? WHERE id = ? AND status = 'pending' AND next_try_at <= ?`
 	// endAttempt records a try's outcome (keeping what an earlier outcome
 	// recorded where this one says nothing), from the states listed last.
 	endAttempt = `UPDATE refund_attempts SET state = ?,

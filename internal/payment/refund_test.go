@@ -476,7 +476,7 @@ func TestRefundCutShortByACrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		then := b.clock.Now().Add(-10 * time.Minute)
+		then := b.clock.Now().Add(-15 * time.Minute) // past the sweep's stale limit
 		if _, err := d.ExecRaw(ctx, `UPDATE refunds SET status = 'processing', attempts = 1 WHERE id = ?`, r.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -495,6 +495,10 @@ VALUES ('rfa_crash', ?, 'icbc', 'sent', ?, ?)`, r.ID, then, then); err != nil {
 		if got.Status != payment.RefundPending || len(atts) != 1 || atts[0].State != payment.AttemptDeclined {
 			t.Fatalf("refund %s, attempts %+v", got.Status, atts)
 		}
+		if got, _ = b.svc.ProcessRefund(ctx, r.ID); got.Status != payment.RefundPending {
+			t.Fatalf("tried again before its retry delay: %+v", got)
+		}
+		b.clock.Advance(20 * time.Minute) // past the retry delay
 		if got, _ = b.svc.ProcessRefund(ctx, r.ID); got.Status != payment.RefundSucceeded {
 			t.Fatalf("next try: %+v", got)
 		}

@@ -104,7 +104,7 @@ func (b *withdrawBundle) checkBooks(t *testing.T) {
 // waitState polls until the withdrawal is in state want.
 func (b *withdrawBundle) waitState(t *testing.T, id, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(45 * time.Second) // the reversal goes out when due; generous for a loaded CI machine
 	for {
 		got, err := b.w.WithdrawalByID(context.Background(), id)
 		if err == nil && got.State == want {
@@ -323,7 +323,7 @@ func TestResolveOpen(t *testing.T) {
 				}
 
 				b.clock.Advance(3 * time.Minute)
-				deadline := time.Now().Add(10 * time.Second)
+				deadline := time.Now().Add(45 * time.Second) // the reversal goes out when due; generous for a loaded CI machine
 				for {
 					if err := b.w.ResolveOpen(ctx, b.env.Channel); err != nil {
 						t.Fatal(err)

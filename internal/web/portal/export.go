@@ -55,9 +55,9 @@ func (h *Handler) exportRows(r *http.Request, u who) (rows []exportRow, tooMany 
 		}
 		for _, p := range list {
 			rows = append(rows, exportRow{
-				cells: []string{p.ID, ui.SafeCell(p.MerchantOrderNo), h.formatTime(p.CreatedAt), h.formatTimePtr(p.PaidAt),
+				cells: []string{p.ID, p.MerchantOrderNo, h.formatTime(p.CreatedAt), h.formatTimePtr(p.PaidAt),
 					string(p.Status), string(p.Amount.Currency()), p.Amount.String(), p.Fee.String(), p.Refunded.String(),
-					paid[p.ID], ui.SafeCell(p.Subject), ui.SafeCell(p.PayerEmail)},
+					paid[p.ID], p.Subject, p.PayerEmail},
 				amounts: map[int]money.Amount{colAmount: p.Amount, colFee: p.Fee, colRefunded: p.Refunded},
 			})
 		}
@@ -101,7 +101,13 @@ func (h *Handler) exportCSV(w http.ResponseWriter, r *http.Request, u who) {
 	cw := csv.NewWriter(&buf)
 	cw.Write(h.exportHeader())
 	for _, row := range rows {
-		cw.Write(row.cells)
+		// Text a spreadsheet would run as a formula is defused in CSV; the
+		// XLSX writer stores cells as text, which is never run.
+		safe := make([]string, len(row.cells))
+		for i, c := range row.cells {
+			safe[i] = ui.SafeCell(c)
+		}
+		cw.Write(safe)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -1,8 +1,10 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"paygate/internal/errs"
 	"paygate/internal/payment"
@@ -67,7 +69,12 @@ func (h *Handler) refund(w http.ResponseWriter, r *http.Request, u who) {
 	h.log.InfoContext(ctx, "portal: refund created", "staff_id", u.ID, "merchant_id", u.MerchantID, "payment_id", d.ID,
 		"refund_id", rf.ID, "amount", rf.Amount.Format())
 	if rf.Status == payment.RefundPending {
-		if done, err := h.d.Payments.ProcessRefund(ctx, rf.ID); err != nil {
+		// The try must not be cut short by the browser going away: that
+		// would leave its outcome unknown and set off a needless reversal.
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refundTryTimeout)
+		done, err := h.d.Payments.ProcessRefund(tctx, rf.ID)
+		cancel()
+		if err != nil {
 			// The refund stands; the worker tries again.
 			h.log.WarnContext(ctx, "portal: refund try", "refund_id", rf.ID, "err", err)
 		} else {
@@ -82,3 +89,7 @@ func (h *Handler) refund(w http.ResponseWriter, r *http.Request, u who) {
 	}
 	h.seeOther(w, r, "/portal/payments/"+d.ID+"#refunds")
 }
+
+// refundTryTimeout bounds the refund form's own try at the bank; the worker
+// carries on with a refund whose try did not finish by then.
+const refundTryTimeout = 30 * time.Second

@@ -164,6 +164,7 @@ func New(d Deps) *Handler {
 		// The sheet upload is the only multipart form; its file is the
 		// bulk of the body.
 		MaxMultipartBytes: d.MaxUploadBytes + maxFormBytes,
+		MayUpload:         func(r *http.Request) bool { return d.Sessions.GetString(r.Context(), keyStaff) != "" },
 		Refuse:            http.HandlerFunc(h.refuseForm),
 		BadForm:           http.HandlerFunc(h.badForm),
 	}

@@ -63,6 +63,10 @@ type FormTokens struct {
 	// (files above 1 MiB go to temporary files, removed when the request
 	// ends); 0 refuses multipart bodies as bad forms.
 	MaxMultipartBytes int64
+	// MayUpload, if set, is asked before a multipart body is read: an
+	// upload from a request it refuses (say, no one is logged in) is
+	// refused without spooling the body to disk.
+	MayUpload func(r *http.Request) bool
 }
 
 // Token returns the session's form token, making it on first use.
@@ -100,6 +104,11 @@ func (f *FormTokens) Check(next http.Handler) http.Handler {
 		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
 			if f.MaxMultipartBytes <= 0 {
 				f.BadForm.ServeHTTP(w, r)
+				return
+			}
+			if f.Session.GetString(r.Context(), FormTokenKey) == "" || (f.MayUpload != nil && !f.MayUpload(r)) {
+				log.WarnContext(r.Context(), "upload refused before reading it", "path", r.URL.Path)
+				f.Refuse.ServeHTTP(w, r)
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, f.MaxMultipartBytes)

@@ -108,6 +108,16 @@ func TestFormTokens(t *testing.T) {
 		t.Errorf("the handler read the file as %q", file)
 	}
 
+	// An upload the caller may not make is refused before its body is read.
+	f.MayUpload = func(*http.Request) bool { return false }
+	ran, refused = 0, 0
+	up := multi(tok, 100)
+	h.ServeHTTP(httptest.NewRecorder(), up)
+	if ran != 0 || refused != 1 || up.MultipartForm != nil {
+		t.Errorf("a refused upload: ran %d refused %d, body read %v", ran, refused, up.MultipartForm != nil)
+	}
+	f.MayUpload = nil
+
 	f.MaxMultipartBytes = 0
 	ran, bad = 0, 0
 	h.ServeHTTP(httptest.NewRecorder(), multi(tok, 10))

@@ -310,6 +310,9 @@ func (g *gateway) stop() {
 			g.cancel()
 		}
 		g.wg.Wait()
+		if g.batches != nil {
+			g.batches.Close() // refund sheets being queued stop; Resume finishes them
+		}
 		g.refunds.Stop() // before the connectors: tries in flight end first
 		g.dispatcher.Stop()
 		if g.mailer != nil {

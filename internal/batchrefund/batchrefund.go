@@ -1,7 +1,9 @@
 package batchrefund
 
 import (
+	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"paygate/internal/clock"
@@ -114,6 +116,12 @@ type Service struct {
 	payments *payment.Service
 	opts     Options
 	log      *slog.Logger
+
+	// Background creation of queued batches' refunds ([Service.Queue]);
+	// Close stops it and waits.
+	bg     context.Context
+	stopBg context.CancelFunc
+	work   sync.WaitGroup
 }
 
 // New returns a Service over the payments of d.
@@ -136,11 +144,20 @@ func New(d *db.DB, payments *payment.Service, opts Options) *Service {
 	if opts.Workers <= 0 {
 		opts.Workers = defaultWorkers
 	}
-	return &Service{db: d, payments: payments, opts: opts, log: opts.Logger}
+	bg, stop := context.WithCancel(context.Background())
+	return &Service{db: d, payments: payments, opts: opts, log: opts.Logger, bg: bg, stopBg: stop}
 }
 
 func (s *Service) wake() {
 	if s.opts.WakeFunc != nil {
 		s.opts.WakeFunc()
 	}
+}
+
+// Close stops creating refunds in the background and waits for the work
+// under way to stop; a batch left half-created is finished by
+// [Service.Resume] (at the next start). It is safe to call more than once.
+func (s *Service) Close() {
+	s.stopBg()
+	s.work.Wait()
 }

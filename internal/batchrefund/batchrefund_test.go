@@ -49,6 +49,7 @@ func setup(t testing.TB, d *db.DB) *testBundle {
 	b := &testBundle{Env: e, d: d, worker: refundworker.New(e.Service, refundworker.Options{PollInterval: 20 * time.Millisecond})}
 	t.Cleanup(b.worker.Stop)
 	b.svc = batchrefund.New(d, e.Service, batchrefund.Options{WakeFunc: b.worker.Wake})
+	t.Cleanup(b.svc.Close)
 	return b
 }
 
@@ -635,6 +636,46 @@ func TestDiscard(t *testing.T) {
 		}
 		if n := b.countRefunds(t); n != 1 {
 			t.Errorf("%d refunds, want 1", n)
+		}
+	})
+}
+
+// TestQueue: Queue returns at once and the refunds are created in the
+// background; with the worker running, the batch ends done.
+func TestQueue(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d)
+		ctx := context.Background()
+		pays := b.payMany(t, "Q", 50, 10_00)
+		rows := [][]string{{"merchant_order_no", "refund_amount"}}
+		for _, p := range pays {
+			rows = append(rows, []string{p.MerchantOrderNo, "1.00"})
+		}
+		batch, _, err := b.svc.Validate(ctx, b.Merchant.ID, "q.csv", sheet(t, rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.worker.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if batch, err = b.svc.Queue(ctx, b.Merchant.ID, batch.ID); err != nil || batch.State != batchrefund.Queued {
+			t.Fatalf("queue: %+v %v", batch, err)
+		}
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+			got, err := b.svc.Status(ctx, b.Merchant.ID, batch.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State == batchrefund.Done {
+				if got.Succeeded != 50 {
+					t.Fatalf("done: %+v", got)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("still %+v", got)
+			}
 		}
 	})
 }

@@ -21,6 +21,38 @@ import (
 // no>", so a repeated creation returns the refund made the first time.
 // Errors: [ErrBatchNotFound], [ErrBatchDiscarded].
 func (s *Service) Confirm(ctx context.Context, merchantID, batchID string) (Batch, error) {
+	b, err := s.queue(ctx, merchantID, batchID)
+	if err != nil {
+		return Batch{}, err
+	}
+	if err := s.submit(ctx, b); err != nil {
+		return Batch{}, err
+	}
+	return s.Status(ctx, merchantID, batchID)
+}
+
+// Queue confirms a batch as [Service.Confirm] does but returns as soon as
+// the batch is queued: its refunds are created in the background while the
+// refund worker already carries out the first ones, so a page can show
+// every line's progress from the start. A creation cut short ([Service.Close],
+// or the process stops) is finished by [Service.Resume]. Errors: [ErrBatchNotFound],
+// [ErrBatchDiscarded].
+func (s *Service) Queue(ctx context.Context, merchantID, batchID string) (Batch, error) {
+	b, err := s.queue(ctx, merchantID, batchID)
+	if err != nil {
+		return Batch{}, err
+	}
+	s.work.Go(func() {
+		if err := s.submit(s.bg, b); err != nil && s.bg.Err() == nil {
+			s.log.ErrorContext(s.bg, "creating the refunds of a batch; Resume will finish", "batch_id", b.ID, "err", err)
+		}
+	})
+	return s.Status(ctx, merchantID, batchID)
+}
+
+// queue moves a validated batch to queued (a queued or done batch stays as
+// it is) and returns it. A discard that wins a race with it wins.
+func (s *Service) queue(ctx context.Context, merchantID, batchID string) (Batch, error) {
 	b, err := s.getBatch(ctx, merchantID, batchID)
 	if err != nil {
 		return Batch{}, err
@@ -51,10 +83,7 @@ func (s *Service) Confirm(ctx context.Context, merchantID, batchID string) (Batc
 			}
 		}
 	}
-	if err := s.submit(ctx, b); err != nil {
-		return Batch{}, err
-	}
-	return s.Status(ctx, merchantID, batchID)
+	return b, nil
 }
 
 // submit creates the refunds of a batch's lines that have none yet.

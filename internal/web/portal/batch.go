@@ -225,7 +225,7 @@ func (h *Handler) batchStatus(w http.ResponseWriter, r *http.Request, u who) {
 // confirm queues the refunds of a checked sheet's good lines.
 func (h *Handler) confirm(w http.ResponseWriter, r *http.Request, u who) {
 	ctx := r.Context()
-	b, err := h.d.Batches.Confirm(ctx, u.MerchantID, r.PathValue("id"))
+	b, err := h.d.Batches.Queue(ctx, u.MerchantID, r.PathValue("id"))
 	if err != nil {
 		h.failed(w, r, u, err)
 		return

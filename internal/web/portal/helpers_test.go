@@ -85,6 +85,7 @@ func newTestBundle(t *testing.T, d *db.DB) *testBundle {
 	}
 	t.Cleanup(b.worker.Stop)
 	b.batches = batchrefund.New(d, env.Service, batchrefund.Options{IDs: ids, WakeFunc: b.worker.Wake})
+	t.Cleanup(b.batches.Close)
 	if b.gwKeys, err = auth.LoadOrCreateGatewayKeys(t.TempDir(), auth.ED25519, auth.KeyOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ var _ Merchants = (*merchant.Store)(nil)
 // (*batchrefund.Service).
 type Batches interface {
 	Validate(ctx context.Context, merchantID, fileName string, data []byte) (batchrefund.Batch, []batchrefund.Line, error)
-	Confirm(ctx context.Context, merchantID, batchID string) (batchrefund.Batch, error)
+	Queue(ctx context.Context, merchantID, batchID string) (batchrefund.Batch, error)
 	Discard(ctx context.Context, merchantID, batchID string) error
 	Get(ctx context.Context, merchantID, batchID string) (batchrefund.Batch, []batchrefund.Line, error)
 	List(ctx context.Context, merchantID string, limit int) ([]batchrefund.Batch, error)

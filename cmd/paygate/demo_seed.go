@@ -149,7 +149,7 @@ func (a *app) seedPayer(ctx context.Context, g *gateway) error {
 	if m == nil {
 		return errors.New("demo payer: no link in the activation email")
 	}
-	acct, err := g.accounts.Activate(ctx, m[1])
+	acct, err := g.accounts.Activate(ctx, m[1], demoPayerPassword)
 	if err != nil {
 		return fmt.Errorf("demo payer: %w", err)
 	}

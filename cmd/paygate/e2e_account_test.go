@@ -22,7 +22,7 @@ var activationLink = regexp.MustCompile(`https?://\S+/account/activate\?token=[A
 
 // TestRegisterTopUpPayFromBalance is issue 5's flow in a real browser
 // against `paygate demo` with a real SMTP server: register → the
-// activation email arrives over SMTP → activate → log in → top up 1,000.00
+// activation email arrives over SMTP → activate (with the password) → log in → top up 1,000.00
 // from card 018 over ISO 8583 → buy at the shop and pay from the balance
 // on the cashier → the shop shows the order paid from a verified
 // notification; the bank simulator, the ledger and the account page agree,
@@ -58,7 +58,7 @@ func TestRegisterTopUpPayFromBalance(t *testing.T) {
 		t.Fatalf("no email to %s among %d", email, len(sink.Messages()))
 	}
 	browsertest.Step(t, ctx, "open the activation link", chromedp.Navigate(link+"&lang=en"), chromedp.WaitVisible(chromedp.ID("activate-button")),
-		chromedp.Click(chromedp.ID("activate-button")), chromedp.WaitVisible(chromedp.ID("message-link")))
+		chromedp.SendKeys(chromedp.ID("password"), password), chromedp.Click(chromedp.ID("activate-button")), chromedp.WaitVisible(chromedp.ID("message-link")))
 	browsertest.Step(t, ctx, "log in", chromedp.Click(chromedp.ID("message-link")), chromedp.WaitVisible(chromedp.ID("login-button")),
 		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("login-button")), chromedp.WaitVisible(chromedp.ID("balance")))

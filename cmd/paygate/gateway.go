@@ -120,7 +120,10 @@ func (a *app) newGatewayWith(d *db.DB, flags *bankFlags, publicURL string, keyAl
 		if err != nil {
 			return nil, usageError("SMTP: %w", err)
 		}
-		g.mailer = mail.NewDispatcher(d, sender, mail.Options{Logger: a.log})
+		// Activation and reset links log in: once delivered, the outbox
+		// keeps no copy of them.
+		g.mailer = mail.NewDispatcher(d, sender, mail.Options{Logger: a.log,
+			RedactKinds: []string{account.MailActivation, account.MailReset}})
 	}
 	g.wallet = wallet.New(d, g.ledger, findAccount, wallet.Options{Logger: a.log, IDs: g.ids, ClaimPeriod: a.cfg.ClaimPeriod,
 		Invite: inviter(g.mail, publicURL)})

@@ -41,7 +41,14 @@ type Account struct {
 	Status      Status
 	CreatedAt   time.Time
 	ActivatedAt *time.Time
-	LockedUntil *time.Time // set while Status is Locked; nil means until an operator unlocks
+	// LockedUntil is when a lock-out after wrong passwords ends: set while
+	// Status is Locked (nil then means until an operator unlocks), and on a
+	// pending account whose activation or log-in is locked out (it stays
+	// pending: only its activation link makes it active).
+	LockedUntil *time.Time
+	// SessionsValidAfter, when set, ends every session logged in before it
+	// (a password reset sets it); nil means no restriction.
+	SessionsValidAfter *time.Time
 }
 
 // Mailer enqueues an email inside the caller's transaction, so that the
@@ -64,23 +71,24 @@ type OnActivateFunc func(ctx context.Context, tx *db.Tx, a Account) error
 
 // Errors, with their stable API codes. Messages are safe to show.
 var (
-	ErrInvalidEmail      = errs.E(errs.Invalid, "email_invalid", "Enter a valid email address, like name@example.com.")
-	ErrWeakPassword      = errs.E(errs.Invalid, "password_too_weak", "Use a password of at least 10 characters that mixes at least two of: lower-case letters, upper-case letters, digits, other characters.")
-	ErrPasswordTooLong   = errs.E(errs.Invalid, "password_too_long", "Use a password of at most 256 characters.")
-	ErrInvalidKind       = errs.E(errs.Invalid, "account_kind_invalid", "The account kind must be personal or enterprise.")
-	ErrCompanyRequired   = errs.E(errs.Invalid, "company_required", "An enterprise account needs the company name (at most 200 characters).")
-	ErrEmailTaken        = errs.E(errs.Conflict, "email_registered", "This email already has an account. Log in, or reset your password if you forgot it.")
-	ErrActivationInvalid = errs.E(errs.NotFound, "activation_link_invalid", "This activation link is not valid. Use the latest link we sent, or register again to get a new one.")
-	ErrActivationExpired = errs.E(errs.Conflict, "activation_link_expired", "This activation link has expired. Register again with the same email to get a new one.")
-	ErrActivationUsed    = errs.E(errs.Conflict, "activation_link_used", "This activation link has already been used. Log in with your email and password.")
-	ErrResetInvalid      = errs.E(errs.NotFound, "reset_link_invalid", "This password reset link is not valid. Use the latest link we sent, or ask for a new one.")
-	ErrResetExpired      = errs.E(errs.Conflict, "reset_link_expired", "This password reset link has expired. Ask for a new one.")
-	ErrResetUsed         = errs.E(errs.Conflict, "reset_link_used", "This password reset link has already been used. Ask for a new one if you need to.")
-	ErrBadCredentials    = errs.E(errs.Unauthorized, "credentials_invalid", "The email or password is incorrect.")
-	ErrLocked            = errs.E(errs.Forbidden, "account_locked", "Too many failed log-in attempts: log-in is blocked for this account for a while. Try again later, or reset your password.")
-	ErrNotActivated      = errs.E(errs.Forbidden, "account_not_activated", "This account is not activated yet. Open the link in the email we sent, or register again to get a new one.")
-	ErrNotFound          = errs.E(errs.NotFound, "account_not_found", "No such account.")
-	ErrCrossOrigin       = errs.E(errs.Forbidden, "cross_origin_request", "This request came from another site and was refused. Reload the page and try again.")
+	ErrInvalidEmail       = errs.E(errs.Invalid, "email_invalid", "Enter a valid email address, like name@example.com.")
+	ErrWeakPassword       = errs.E(errs.Invalid, "password_too_weak", "Use a password of at least 10 characters that mixes at least two of: lower-case letters, upper-case letters, digits, other characters.")
+	ErrPasswordTooLong    = errs.E(errs.Invalid, "password_too_long", "Use a password of at most 256 characters.")
+	ErrInvalidKind        = errs.E(errs.Invalid, "account_kind_invalid", "The account kind must be personal or enterprise.")
+	ErrCompanyRequired    = errs.E(errs.Invalid, "company_required", "An enterprise account needs the company name (at most 200 characters).")
+	ErrEmailTaken         = errs.E(errs.Conflict, "email_registered", "This email already has an account. Log in, or reset your password if you forgot it.")
+	ErrActivationInvalid  = errs.E(errs.NotFound, "activation_link_invalid", "This activation link is not valid. Use the latest link we sent, or register again to get a new one.")
+	ErrActivationExpired  = errs.E(errs.Conflict, "activation_link_expired", "This activation link has expired. Register again with the same email to get a new one.")
+	ErrActivationUsed     = errs.E(errs.Conflict, "activation_link_used", "This activation link has already been used. Log in with your email and password.")
+	ErrResetInvalid       = errs.E(errs.NotFound, "reset_link_invalid", "This password reset link is not valid. Use the latest link we sent, or ask for a new one.")
+	ErrResetExpired       = errs.E(errs.Conflict, "reset_link_expired", "This password reset link has expired. Ask for a new one.")
+	ErrResetUsed          = errs.E(errs.Conflict, "reset_link_used", "This password reset link has already been used. Ask for a new one if you need to.")
+	ErrBadCredentials     = errs.E(errs.Unauthorized, "credentials_invalid", "The email or password is incorrect.")
+	ErrLocked             = errs.E(errs.Forbidden, "account_locked", "Too many failed log-in attempts: log-in is blocked for this account for a while. Try again later, or reset your password.")
+	ErrActivationPassword = errs.E(errs.Unauthorized, "activation_password_wrong", "This is not the password chosen when this email was registered. Enter that password; if you did not register it, register again with this email to choose your own.")
+	ErrNotActivated       = errs.E(errs.Forbidden, "account_not_activated", "This account is not activated yet. Open the link in the email we sent, or register again to get a new one.")
+	ErrNotFound           = errs.E(errs.NotFound, "account_not_found", "No such account.")
+	ErrCrossOrigin        = errs.E(errs.Forbidden, "cross_origin_request", "This request came from another site and was refused. Reload the page and try again.")
 )
 
 // NormalizeEmail returns the canonical form of an address, which is the
@@ -156,6 +164,17 @@ func checkKind(kind Kind, company string) (string, error) {
 	default:
 		return "", ErrInvalidKind
 	}
+}
+
+// SessionCurrent reports whether a session logged in to a at loginAt (ok:
+// the session knows when) may still act for it: not if it began before
+// [Account.SessionsValidAfter], nor, once that is set, if it does not say
+// when it began.
+func (a Account) SessionCurrent(loginAt time.Time, ok bool) bool {
+	if a.SessionsValidAfter == nil {
+		return true
+	}
+	return ok && !loginAt.Before(*a.SessionsValidAfter)
 }
 
 // String describes a for logs: its id, kind and status, never more.

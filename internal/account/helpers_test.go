@@ -113,7 +113,7 @@ func (b *testBundle) mustActive(t *testing.T, email, password string) Account {
 	if _, err := b.svc.Register(ctx, email, password, Personal, ""); err != nil {
 		t.Fatalf("Register: %v", err)
 	}
-	a, err := b.svc.Activate(ctx, b.lastLink(t, email, MailActivation, "/account/activate"))
+	a, err := b.svc.Activate(ctx, b.lastLink(t, email, MailActivation, "/account/activate"), password)
 	if err != nil {
 		t.Fatalf("Activate: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"paygate/internal/clock"
 	"paygate/internal/db"
+	"paygate/internal/errs"
 	"paygate/internal/id"
 )
 
@@ -191,26 +192,74 @@ func human(d time.Duration) string {
 	return fmt.Sprintf("%d minutes", d/time.Minute)
 }
 
-// Activate uses an activation link's token: the account becomes active and
-// [Options.OnActivate] runs, in one transaction. Errors:
-// [ErrActivationInvalid], [ErrActivationExpired], [ErrActivationUsed], or
-// the hook's error (and nothing is activated).
-func (s *Service) Activate(ctx context.Context, token string) (Account, error) {
+// Activate uses an activation link's token together with the password
+// chosen at registration: the account becomes active and
+// [Options.OnActivate] runs (it makes the address's claims the balance),
+// in one transaction. The link alone is not enough, since whoever
+// registered a pending address last chose its password: without this
+// check, anyone could register someone else's address and have its owner
+// activate it, claims and all, for them. A wrong password changes nothing
+// but the lock-out count (as a wrong log-in does); the link stays usable.
+// Errors: [ErrActivationInvalid], [ErrActivationPassword], [ErrLocked],
+// [ErrActivationExpired], [ErrActivationUsed], or the hook's error (and
+// nothing is activated).
+func (s *Service) Activate(ctx context.Context, token, password string) (Account, error) {
+	h, ok := hashToken(token)
+	if !ok {
+		return Account{}, ErrActivationInvalid
+	}
+	x, err := scanAccount(s.db.QueryRow(ctx, selectAccount+` WHERE id = (SELECT account_id FROM account_tokens WHERE token_hash = ? AND purpose = ?)`,
+		h, purposeActivate))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Account{}, ErrActivationInvalid
+	case err != nil:
+		return Account{}, fmt.Errorf("activate: %w", err)
+	case x.lockedAt(s.now()):
+		return Account{}, ErrLocked
+	}
+	// Hash outside the transaction, as Login does.
+	var match bool
+	if TooLongToCheck(password) {
+		s.pw.Waste(password)
+	} else if match, err = s.pw.Verify(password, x.hash); err != nil {
+		return Account{}, fmt.Errorf("activate %s: %w", x.ID, err)
+	}
 	var a Account
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	var result error
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		result = nil
 		now := s.now()
-		x, err := consumeToken(ctx, tx, token, purposeActivate, now, activationErrors)
-		if err != nil {
-			return err
+		if !match {
+			y, err := accountByIDTx(ctx, tx, x.ID)
+			if err != nil {
+				return err
+			}
+			if y.lockedAt(now) {
+				result = ErrLocked
+				return nil
+			}
+			if result = s.failTx(ctx, tx, y, now); errors.Is(result, ErrBadCredentials) {
+				result = ErrActivationPassword
+			}
+			return nil
 		}
-		if x.Status != Pending {
+		y, err := consumeToken(ctx, tx, token, purposeActivate, now, activationErrors)
+		switch {
+		case err != nil:
+			return err
+		case y.hash != x.hash: // registered again since the check (which voids the link)
+			return ErrActivationInvalid
+		case y.lockedAt(now):
+			return ErrLocked
+		case y.Status != Pending:
 			return ErrActivationUsed
 		}
-		if _, err := tx.Exec(ctx, activate, now, now, x.ID); err != nil {
+		if _, err := tx.Exec(ctx, activate, now, now, y.ID); err != nil {
 			return err
 		}
-		x.Status, x.ActivatedAt = Active, &now
-		a = x.Account
+		y.Status, y.ActivatedAt, y.LockedUntil = Active, &now, nil
+		a = y.Account
 		if s.opts.OnActivate != nil {
 			if err := s.opts.OnActivate(ctx, tx, a); err != nil {
 				return fmt.Errorf("on activate %s: %w", a.ID, err)
@@ -218,7 +267,13 @@ func (s *Service) Activate(ctx context.Context, token string) (Account, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		err = result
+	}
 	if err != nil {
+		if errors.Is(err, ErrActivationPassword) || errors.Is(err, ErrLocked) {
+			s.opts.Logger.InfoContext(ctx, "account activation refused", "account_id", x.ID, "code", errs.CodeOf(err))
+		}
 		return Account{}, err
 	}
 	s.opts.Logger.InfoContext(ctx, "account activated", "account_id", a.ID)
@@ -348,7 +403,10 @@ If it was not you, ignore this email: your password stays as it is.
 
 // Reset uses a reset link's token to set a new password. It also lifts a
 // lock-out (the link proves control of the address) and ends every session
-// logged in to the account, so whoever knew the old password is out. Errors:
+// logged in to the account, so whoever knew the old password is out: it
+// deletes them, and sets [Account.SessionsValidAfter] to now, so that a
+// session written back by a request in flight is refused all the same.
+// Errors:
 // [ErrWeakPassword], [ErrPasswordTooLong] (the link stays usable),
 // [ErrResetInvalid], [ErrResetExpired], [ErrResetUsed].
 func (s *Service) Reset(ctx context.Context, token, newPassword string) (Account, error) {
@@ -367,7 +425,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string) (Account
 			return err
 		}
 		accountID = x.ID
-		if _, err := tx.Exec(ctx, setPassword, hash, now, x.ID); err != nil {
+		if _, err := tx.Exec(ctx, setPassword, hash, now, now, x.ID); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, endSessions, x.ID)
@@ -412,7 +470,15 @@ func ActiveByEmailTx(ctx context.Context, tx *db.Tx, email string) (Account, err
 	if err != nil {
 		return Account{}, err
 	}
-	x, err := scanAccount(tx.QueryRow(ctx, selectAccount+` WHERE email = ?`, email))
+	q := selectAccount + ` WHERE email = ?`
+	if tx.Engine() == db.Postgres {
+		// Wait for an activation of this address in flight (it holds the row
+		// FOR UPDATE and claims every claim it can see): money sent now
+		// either lands in the activated account or makes a claim the
+		// activation is made to wait for — never one it cannot see.
+		q += ` FOR SHARE`
+	}
+	x, err := scanAccount(tx.QueryRow(ctx, q, email))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Account{}, ErrNotFound

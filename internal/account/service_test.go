@@ -67,7 +67,7 @@ func TestRegisterActivateLogin(t *testing.T) {
 				wantCode(t, err, ErrNotActivated)
 
 				b.clock.Advance(23 * time.Hour)
-				act, err := b.svc.Activate(ctx, token)
+				act, err := b.svc.Activate(ctx, token, goodPassword)
 				if err != nil {
 					t.Fatalf("Activate: %v", err)
 				}
@@ -104,7 +104,7 @@ func TestActivateRefused(t *testing.T) {
 		}, ErrActivationExpired},
 		{"Reused", func(t *testing.T, b *testBundle) string {
 			tok := b.lastLink(t, "ann@example.com", MailActivation, "/account/activate")
-			if _, err := b.svc.Activate(context.Background(), tok); err != nil {
+			if _, err := b.svc.Activate(context.Background(), tok, goodPassword); err != nil {
 				t.Fatal(err)
 			}
 			return tok
@@ -141,7 +141,7 @@ func TestActivateRefused(t *testing.T) {
 				}
 				tok := tt.token(t, b)
 				before := snapshot(t, d)
-				_, err := b.svc.Activate(ctx, tok)
+				_, err := b.svc.Activate(ctx, tok, goodPassword)
 				wantCode(t, err, tt.want)
 				if after := snapshot(t, d); after != before {
 					t.Fatalf("refused activation changed state:\n%s\n---\n%s", before, after)
@@ -163,7 +163,7 @@ func TestActivateHookFailureRollsBack(t *testing.T) {
 		}
 		tok := b.lastLink(t, a.Email, MailActivation, "/account/activate")
 		before := snapshot(t, d)
-		if _, err := b.svc.Activate(ctx, tok); !errors.Is(err, boom) {
+		if _, err := b.svc.Activate(ctx, tok, goodPassword); !errors.Is(err, boom) {
 			t.Fatalf("Activate = %v, want the hook's error", err)
 		}
 		if after := snapshot(t, d); after != before {
@@ -171,7 +171,7 @@ func TestActivateHookFailureRollsBack(t *testing.T) {
 		}
 		// The link still works once the hook does.
 		ok := NewService(d, tableMailer{}, Options{Clock: b.clock, Argon2: &testArgon2})
-		if got, err := ok.Activate(ctx, tok); err != nil || got.Status != Active {
+		if got, err := ok.Activate(ctx, tok, goodPassword); err != nil || got.Status != Active {
 			t.Fatalf("Activate = %+v, %v", got, err)
 		}
 	})
@@ -246,9 +246,9 @@ func TestRegisterPendingAgain(t *testing.T) {
 		if fresh == old {
 			t.Fatal("same token re-sent")
 		}
-		_, err = b.svc.Activate(ctx, old)
+		_, err = b.svc.Activate(ctx, old, "second password 2")
 		wantCode(t, err, ErrActivationInvalid)
-		if _, err := b.svc.Activate(ctx, fresh); err != nil {
+		if _, err := b.svc.Activate(ctx, fresh, "second password 2"); err != nil {
 			t.Fatal(err)
 		}
 		_, err = b.svc.Login(ctx, "ann@example.com", "first password 1")
@@ -481,7 +481,7 @@ func TestRequestResetPendingResendsActivation(t *testing.T) {
 		if fresh == old {
 			t.Fatal("no fresh activation link")
 		}
-		if _, err := b.svc.Activate(ctx, fresh); err != nil {
+		if _, err := b.svc.Activate(ctx, fresh, goodPassword); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -510,6 +510,78 @@ func TestActiveByEmailTx(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestActivateNeedsRegistrationPassword: whoever registered a pending
+// address last chose its password, so the activation link alone must not
+// activate it: a wrong password changes nothing but the lock-out count,
+// the link stays usable, and enough wrong ones lock the activation out
+// without ever making the account active.
+func TestActivateNeedsRegistrationPassword(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		b := setup(t, d, Options{MaxFailures: 3})
+		const mallorys = "Mallory's pass 1"
+		if _, err := b.svc.Register(ctx, "bob@example.com", mallorys, Personal, ""); err != nil {
+			t.Fatal(err)
+		}
+		tok := b.lastLink(t, "bob@example.com", MailActivation, "/account/activate")
+		before := snapshot(t, d)
+		_, err := b.svc.Activate(ctx, tok, goodPassword)
+		wantCode(t, err, ErrActivationPassword)
+		_, err = b.svc.Activate(ctx, tok, "")
+		wantCode(t, err, ErrActivationPassword)
+		after := snapshot(t, d)
+		if strings.Count(before, "pending") != 1 || strings.Count(after, "pending") != 1 || strings.Contains(after, " active ") {
+			t.Fatalf("state after refused activations:\n%s", after)
+		}
+		_, err = b.svc.Activate(ctx, tok, goodPassword) // the third: locked out, still pending
+		wantCode(t, err, ErrLocked)
+		_, err = b.svc.Activate(ctx, tok, mallorys)
+		wantCode(t, err, ErrLocked)
+		_, err = b.svc.Login(ctx, "bob@example.com", mallorys)
+		wantCode(t, err, ErrLocked)
+		b.clock.Advance(time.Hour)
+		_, err = b.svc.Login(ctx, "bob@example.com", mallorys) // a lock-out never activates
+		wantCode(t, err, ErrNotActivated)
+		a, err := b.svc.Activate(ctx, tok, mallorys)
+		if err != nil || a.Status != Active {
+			t.Fatalf("Activate with the registration's password = %+v, %v", a, err)
+		}
+	})
+}
+
+// TestResetSetsSessionsValidAfter: sessions logged in before a reset are
+// no longer current, ones after it are.
+func TestResetSetsSessionsValidAfter(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		b := setup(t, d, Options{})
+		a := b.mustActive(t, "ann@example.com", goodPassword)
+		if a.SessionsValidAfter != nil || !a.SessionCurrent(time.Time{}, false) {
+			t.Fatalf("new account %+v restricts sessions", a)
+		}
+		loggedIn := b.clock.Now()
+		b.clock.Advance(time.Second)
+		if err := b.svc.RequestReset(ctx, "ann@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.svc.Reset(ctx, b.lastLink(t, "ann@example.com", MailReset, "/account/reset"), "new Password 2")
+		if err != nil || got.SessionsValidAfter == nil || !got.SessionsValidAfter.Equal(b.clock.Now().UTC().Truncate(time.Microsecond)) {
+			t.Fatalf("Reset = %+v, %v", got, err)
+		}
+		for _, tt := range []struct {
+			at   time.Time
+			ok   bool
+			want bool
+		}{{loggedIn, true, false}, {time.Time{}, false, false}, {b.clock.Now(), true, true}, {b.clock.Now().Add(time.Second), true, true}} {
+			if c := got.SessionCurrent(tt.at, tt.ok); c != tt.want {
+				t.Errorf("SessionCurrent(%v, %v) = %v, want %v", tt.at, tt.ok, c, tt.want)
+			}
 		}
 	})
 }

@@ -141,6 +141,9 @@ const SessionCookieName = "paygate_session"
 // account. Wrap handlers in its LoadAndSave middleware.
 type SessionManager struct {
 	*scs.SessionManager
+	// Clock stamps log-ins ([SessionManager.SessionLogin]); it should be
+	// the [Service]'s, whose resets it is compared with.
+	Clock clock.Clock
 }
 
 // NewSessionManager returns a session manager on store with secure
@@ -166,10 +169,14 @@ func NewSessionManager(store scs.Store, secureCookie bool) *SessionManager {
 	sm.ErrorFunc = func(w http.ResponseWriter, _ *http.Request, _ error) {
 		http.Error(w, "The session could not be loaded or saved. Try again.", http.StatusInternalServerError)
 	}
-	return &SessionManager{SessionManager: sm}
+	return &SessionManager{SessionManager: sm, Clock: clock.System{}}
 }
 
-const sessionAccountKey = "account_id"
+// Session keys: the account logged in, and when (unix nanoseconds, UTC).
+const (
+	sessionAccountKey = "account_id"
+	sessionLoginKey   = "login_at"
+)
 
 // SessionAccount returns the id of the account logged in to the request's
 // session, or "". ctx must come from a request inside LoadAndSave.
@@ -186,7 +193,18 @@ func (m *SessionManager) SetSessionAccount(ctx context.Context, accountID string
 		return fmt.Errorf("renew session token: %w", err)
 	}
 	m.Put(ctx, sessionAccountKey, accountID)
+	m.Put(ctx, sessionLoginKey, m.Clock.Now().UTC().UnixNano())
 	return nil
+}
+
+// SessionLogin returns when the request's session was logged in; ok is
+// false if the session does not say (none, or one older than the stamp).
+func (m *SessionManager) SessionLogin(ctx context.Context) (at time.Time, ok bool) {
+	n, ok := m.Get(ctx, sessionLoginKey).(int64)
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Unix(0, n).UTC(), true
 }
 
 // ClearSessionAccount logs the request's session out: the session is

@@ -16,19 +16,22 @@ import (
 // The SQL of the accounts and account_tokens tables (migration 0009).
 const (
 	accountColumns = `id, email, kind, company, status, password_hash, failed_logins, failed_since, locked_until,
-created_at, activated_at`
+created_at, activated_at, sessions_valid_after`
 	selectAccount = `SELECT ` + accountColumns + ` FROM accounts`
 	insertAccount = `INSERT INTO accounts (id, email, kind, company, status, password_hash, created_at, updated_at)
 VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`
 	// reregister replaces what a new registration of a pending address
 	// chose: the latest registration wins, as its link is the only one left.
-	reregister   = `UPDATE accounts SET kind = ?, company = ?, password_hash = ?, updated_at = ? WHERE id = ? AND status = 'pending'`
-	activate     = `UPDATE accounts SET status = 'active', activated_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`
-	setFailures  = `UPDATE accounts SET failed_logins = ?, failed_since = ?, updated_at = ? WHERE id = ?`
-	lockAccount  = `UPDATE accounts SET status = 'locked', locked_until = ?, failed_logins = 0, failed_since = NULL, updated_at = ? WHERE id = ?`
+	reregister  = `UPDATE accounts SET kind = ?, company = ?, password_hash = ?, updated_at = ? WHERE id = ? AND status = 'pending'`
+	activate    = `UPDATE accounts SET status = 'active', activated_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`
+	setFailures = `UPDATE accounts SET failed_logins = ?, failed_since = ?, updated_at = ? WHERE id = ?`
+	// lockAccount locks a log-in out; a pending account stays pending, so
+	// that wrong passwords never make it usable without its link.
+	lockAccount  = `UPDATE accounts SET status = CASE WHEN status = 'pending' THEN 'pending' ELSE 'locked' END, locked_until = ?, failed_logins = 0, failed_since = NULL, updated_at = ? WHERE id = ?`
 	clearLockout = `UPDATE accounts SET status = CASE WHEN status = 'locked' THEN 'active' ELSE status END,
 locked_until = NULL, failed_logins = 0, failed_since = NULL, updated_at = ? WHERE id = ?`
-	setPassword = `UPDATE accounts SET password_hash = ?, status = CASE WHEN status = 'locked' THEN 'active' ELSE status END,
+	// setPassword also ends every session logged in before now.
+	setPassword = `UPDATE accounts SET password_hash = ?, sessions_valid_after = ?, status = CASE WHEN status = 'locked' THEN 'active' ELSE status END,
 locked_until = NULL, failed_logins = 0, failed_since = NULL, updated_at = ? WHERE id = ?`
 
 	insertToken = `INSERT INTO account_tokens (token_hash, account_id, purpose, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`
@@ -58,15 +61,17 @@ func scanAccount(r interface{ Scan(...any) error }) (row, error) {
 		x                                   row
 		kind, status                        string
 		failedSince, lockedUntil, activated sql.NullTime
+		validAfter                          sql.NullTime
 	)
 	err := r.Scan(&x.ID, &x.Email, &kind, &x.Company, &status, &x.hash, &x.failedLogins, &failedSince, &lockedUntil,
-		&x.CreatedAt, &activated)
+		&x.CreatedAt, &activated, &validAfter)
 	if err != nil {
 		return row{}, err
 	}
 	x.Kind, x.Status = Kind(kind), Status(status)
 	x.CreatedAt = x.CreatedAt.UTC()
 	x.failedSince, x.LockedUntil, x.ActivatedAt = nullTime(failedSince), nullTime(lockedUntil), nullTime(activated)
+	x.SessionsValidAfter = nullTime(validAfter)
 	return x, nil
 }
 
@@ -78,9 +83,14 @@ func nullTime(t sql.NullTime) *time.Time {
 	return &u
 }
 
-// lockedAt tells whether the account is locked at now.
+// lockedAt tells whether the account is locked at now: by an operator
+// (Locked, no end) or by wrong passwords until LockedUntil (a pending
+// account too).
 func (x row) lockedAt(now time.Time) bool {
-	return x.Status == Locked && (x.LockedUntil == nil || now.Before(*x.LockedUntil))
+	if x.LockedUntil == nil {
+		return x.Status == Locked
+	}
+	return now.Before(*x.LockedUntil)
 }
 
 // forUpdate adds a row lock on PostgreSQL; SQLite has one writer.

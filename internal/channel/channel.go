@@ -147,6 +147,14 @@ type Confirmer interface {
 // unknown.
 var ErrNotConfirmable = errors.New("channel: approval can no longer be confirmed; it is being reversed")
 
+// CardChecker is an optional capability of a card channel: CheckCard says,
+// without sending anything, whether the channel can take the card at all
+// (some bank serves it), so that nothing is recorded for a card that can
+// go nowhere.
+type CardChecker interface {
+	CheckCard(c Card) error
+}
+
 // Payout asks a channel to pay money to a card (withdrawals from a balance;
 // later merchant payouts).
 type Payout struct {

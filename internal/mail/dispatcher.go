@@ -34,6 +34,11 @@ type Options struct {
 	// (default 2 m). It must exceed the transport's own timeout
 	// ([Config.Timeout], 30 s by default).
 	Lease time.Duration
+	// RedactKinds are the kinds of message whose bodies carry a secret,
+	// such as an activation or password-reset link: once delivered, or
+	// given up, the stored body is replaced by [RedactedBody], so that the
+	// outbox (and its backups) keep no usable link.
+	RedactKinds []string
 	// OnAttemptFunc, if set, is called after each attempt's outcome is
 	// committed, from the delivering goroutine.
 	OnAttemptFunc func(Attempt)
@@ -72,7 +77,7 @@ func NewDispatcher(d *db.DB, t Transport, opts Options) *Dispatcher {
 		opts.Lease = 2 * time.Minute
 	}
 	dp := &Dispatcher{
-		store:     &store{db: d, schedule: append([]time.Duration(nil), opts.Schedule...)},
+		store:     &store{db: d, schedule: append([]time.Duration(nil), opts.Schedule...), redact: kinds(opts.RedactKinds)},
 		transport: t,
 		log:       opts.Logger,
 		opts:      opts,
@@ -182,4 +187,13 @@ func (d *Dispatcher) send(ctx context.Context, c claimed) (o outcome) {
 	// The cause itself is not logged: go-mail's error texts quote the
 	// recipient and the server's reply.
 	return o
+}
+
+// kinds is a set of message kinds.
+func kinds(list []string) map[string]bool {
+	set := make(map[string]bool, len(list))
+	for _, k := range list {
+		set[k] = true
+	}
+	return set
 }

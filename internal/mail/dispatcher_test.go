@@ -94,6 +94,33 @@ func TestDelivered(t *testing.T) {
 	})
 }
 
+// TestSecretsRedactedOnceDelivered: a message of a kind listed in
+// RedactKinds reaches the server whole, and then its stored bodies are
+// replaced, so that the outbox keeps no usable link; other kinds are kept.
+func TestSecretsRedactedOnceDelivered(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, b *testBundle) {
+		snk := mailtest.NewSink(t, nil)
+		dp := newDispatcher(t, b.db, snk.Sender(t), mail.Options{RedactKinds: []string{"activation"}})
+		secret := mustEnqueue(t, b.db, b.outbox, activation("alice@example.com"))
+		plain := activation("bob@example.com")
+		plain.Kind = "receipt"
+		kept := mustEnqueue(t, b.db, b.outbox, plain)
+		mustDeliverDue(t, dp, 2)
+		for _, got := range snk.WaitMessages(t, 2) {
+			if !strings.Contains(got.Text, "t0k3n") {
+				t.Fatalf("the server got %q", got.Text)
+			}
+		}
+		if m := mustGet(t, b.outbox, secret); m.Text != mail.RedactedBody || m.HTML != "" || m.State != mail.Sent {
+			t.Fatalf("stored after delivery: %+v", m)
+		}
+		if m := mustGet(t, b.outbox, kept); m.Text != plain.Text {
+			t.Fatalf("a receipt was redacted: %q", m.Text)
+		}
+	})
+}
+
 // TestRetriedOnSchedule: the server answers 451 to the first two attempts;
 // the fake clock drives the schedule (30 s, 2 m) and the third delivers.
 func TestRetriedOnSchedule(t *testing.T) {

@@ -69,6 +69,10 @@ type outcome struct {
 
 // store is the dispatcher's view of the mail tables.
 type store struct {
+	// redact lists the kinds of message whose bodies carry a secret (a
+	// link that logs in or sets a password): once delivered or given up,
+	// the stored body is replaced by [RedactedBody].
+	redact   map[string]bool
 	db       *db.DB
 	schedule []time.Duration
 }
@@ -125,8 +129,10 @@ func (s *store) finished(ctx context.Context, c claimed, o outcome) (Attempt, bo
 		a = Attempt{MessageID: c.ID, N: n, At: o.At, Code: o.Code, Error: o.Error, Duration: time.Duration(ms) * time.Millisecond}
 		now := tx.Now()
 		if o.Error == "" {
-			_, err := tx.Exec(ctx, markSent, now, c.ID)
-			return err
+			if _, err := tx.Exec(ctx, markSent, now, c.ID); err != nil {
+				return err
+			}
+			return s.redactTx(ctx, tx, c)
 		}
 		var failures int
 		if err := tx.QueryRow(ctx, countFailures, c.ID).Scan(&failures); err != nil {
@@ -145,12 +151,28 @@ func (s *store) finished(ctx context.Context, c claimed, o outcome) (Attempt, bo
 		if k, err := res.RowsAffected(); err == nil && k == 0 {
 			gave = false // not ours any more: the holder decides
 		}
+		if gave {
+			return s.redactTx(ctx, tx, c)
+		}
 		return nil
 	})
 	if err != nil {
 		return Attempt{}, false, fmt.Errorf("record attempt of %s: %w", c.ID, err)
 	}
 	return a, gave, nil
+}
+
+// RedactedBody replaces the body of a delivered (or abandoned) message of a
+// kind listed in [Options.RedactKinds].
+const RedactedBody = "[This message carried a single-use link; its text is no longer kept.]"
+
+// redactTx blanks c's bodies within tx when its kind carries a secret.
+func (s *store) redactTx(ctx context.Context, tx *db.Tx, c claimed) error {
+	if !s.redact[c.Kind] {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE mail_messages SET text_body = ?, html_body = '' WHERE id = ?`, RedactedBody, c.ID)
+	return err
 }
 
 // release hands c back, due now, without counting an attempt: the

@@ -91,7 +91,7 @@ func TestClaimBecomesBalanceOnActivation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := accounts.Activate(ctx, mail.token(t, "alice@example.com")); err != nil {
+		if _, err := accounts.Activate(ctx, mail.token(t, "alice@example.com"), "correct horse 1"); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.InTx(ctx, func(tx *db.Tx) error {
@@ -111,7 +111,7 @@ func TestClaimBecomesBalanceOnActivation(t *testing.T) {
 		if bal, _ := w.Balance(ctx, carol.ID, money.CNY); !bal.IsZero() {
 			t.Fatalf("carol holds %v before activating", bal)
 		}
-		if _, err := accounts.Activate(ctx, mail.token(t, "carol@example.com")); err != nil {
+		if _, err := accounts.Activate(ctx, mail.token(t, "carol@example.com"), "another Secret 2"); err != nil {
 			t.Fatal(err)
 		}
 		if bal, _ := w.Balance(ctx, carol.ID, money.CNY); bal.Minor() != 88_00 {

@@ -87,13 +87,20 @@ func (k *cardKind) owns(id string) bool { return strings.HasPrefix(id, k.prefix+
 
 const cardColumns = `id, account_id, amount_minor, currency, bank, card_masked, state, response_code, message, rrn, created_at`
 
-// newCardRow starts a request of kind k for amount to or from card via ch.
-func (w *Wallet) newCardRequest(k *cardKind, ch channel.Channel, accountID string, card channel.Card, amount money.Amount) CardRequest {
+// newCardRequest starts a request of kind k for amount to or from card via
+// ch. A card the channel cannot take at all is refused here, before
+// anything is written or held.
+func (w *Wallet) newCardRequest(k *cardKind, ch channel.Channel, accountID string, card channel.Card, amount money.Amount) (CardRequest, error) {
+	if cc, ok := ch.(channel.CardChecker); ok {
+		if err := cc.CheckCard(card); err != nil {
+			return CardRequest{}, fmt.Errorf("%s: %w", k.name, err)
+		}
+	}
 	r := CardRequest{ID: w.opts.IDs.New(k.prefix), AccountID: accountID, Amount: amount, CardMasked: card.Masked(), State: "sent"}
 	if bc, ok := ch.(interface{ Bank(string) string }); ok {
 		r.Bank = bc.Bank(card.PAN)
 	}
-	return r
+	return r, nil
 }
 
 // insertTx stores r, in state sent and with the request key (NULL when
@@ -139,6 +146,9 @@ func (w *Wallet) replay(ctx context.Context, k *cardKind, r CardRequest, key str
 // reached the provider, which declines r) and returns chErr, or the error
 // of recording it.
 func (w *Wallet) conclude(ctx context.Context, ch channel.Channel, k *cardKind, r *CardRequest, res channel.Result, chErr error) error {
+	// The outcome is recorded even if the caller has gone away meanwhile:
+	// the bank has answered, and the books must say what it did.
+	ctx = context.WithoutCancel(ctx)
 	if chErr != nil && res.Status != channel.Unknown {
 		if err := w.finish(ctx, ch, k, r, channel.Result{Status: channel.Declined, Code: "XX", Message: "not sent"}); err != nil {
 			// The sweep declines it once it is stale ([Wallet.ResolveOpen]).

@@ -32,7 +32,9 @@ var ChinaTime = time.FixedZone("CST", 8*60*60)
 // SpendTx counts a payment of amount from the account's balance against
 // its limits, inside the transaction that pays it: [ErrOverPaymentLimit]
 // or [ErrOverDailyLimit] when it does not fit, in which case the caller
-// must roll tx back. It does not move money; the payment's ledger entry
+// must roll tx back. Only a later day starts a new count: an instance
+// whose clock is a little behind at midnight adds to the new day's count
+// instead of resetting it. It does not move money; the payment's ledger entry
 // does, and the balance's no-negative rule refuses what the balance cannot
 // cover. The counter row is one per account and currency, so on PostgreSQL
 // it also serialises the account's payments.
@@ -51,8 +53,9 @@ func (w *Wallet) SpendTx(ctx context.Context, tx *db.Tx, accountID string, amoun
 	var spent int64
 	err := tx.QueryRow(ctx, `INSERT INTO wallet_spend (account_id, currency, day, spent_minor, updated_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (account_id, currency) DO UPDATE SET
-  spent_minor = CASE WHEN wallet_spend.day = excluded.day THEN wallet_spend.spent_minor + excluded.spent_minor ELSE excluded.spent_minor END,
-  day = excluded.day, updated_at = excluded.updated_at
+  spent_minor = CASE WHEN excluded.day > wallet_spend.day THEN excluded.spent_minor ELSE wallet_spend.spent_minor + excluded.spent_minor END,
+  day = CASE WHEN excluded.day > wallet_spend.day THEN excluded.day ELSE wallet_spend.day END,
+  updated_at = excluded.updated_at
 RETURNING spent_minor`, accountID, string(amount.Currency()), day, amount.Minor(), tx.Now()).Scan(&spent)
 	if err != nil {
 		return fmt.Errorf("counting %s's spending: %w", accountID, err)

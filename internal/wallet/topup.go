@@ -44,8 +44,11 @@ func (w *Wallet) TopUpFromCard(ctx context.Context, ch channel.Channel, accountI
 	if err := checkKey(key); err != nil {
 		return TopUp{}, err
 	}
-	r := w.newCardRequest(topUps, ch, accountID, card, amount)
-	err := w.db.InTx(ctx, func(tx *db.Tx) error { return w.insertTx(ctx, tx, topUps, &r, key) })
+	r, err := w.newCardRequest(topUps, ch, accountID, card, amount)
+	if err != nil {
+		return TopUp{}, err
+	}
+	err = w.db.InTx(ctx, func(tx *db.Tx) error { return w.insertTx(ctx, tx, topUps, &r, key) })
 	if errors.Is(err, errKeyTaken) {
 		got, err := w.replay(ctx, topUps, r, key)
 		if err != nil {

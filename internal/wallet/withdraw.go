@@ -60,8 +60,11 @@ func (w *Wallet) Withdraw(ctx context.Context, ch channel.Channel, accountID str
 	if !ok {
 		return Withdrawal{}, fmt.Errorf("withdraw: channel %q cannot pay to a card", ch.Method())
 	}
-	r := w.newCardRequest(withdrawals, ch, accountID, card, amount)
-	err := w.db.InTx(ctx, func(tx *db.Tx) error {
+	r, err := w.newCardRequest(withdrawals, ch, accountID, card, amount)
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	err = w.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := w.insertTx(ctx, tx, withdrawals, &r, key); err != nil {
 			return err
 		}

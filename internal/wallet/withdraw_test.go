@@ -147,7 +147,7 @@ func TestWithdraw(t *testing.T) {
 			{name: "Zero", card: cardOK, amount: 0, wantErr: wallet.ErrInvalid, wantBal: 1_000_00},
 			{name: "NotAPayouter", ch: chargeOnly{b.env.Channel}, card: cardOK, amount: 1_00, anyErr: true, wantBal: 1_000_00},
 			{name: "DeclinedCredit", card: cardUnknown, amount: 300_00, wantState: "declined", wantCode: "14", wantBal: 1_000_00},
-			{name: "NoRoute", card: cardNoRoute, amount: 300_00, wantErr: bankcard.ErrNoRoute, wantState: "declined", wantCode: "XX", wantBal: 1_000_00},
+			{name: "NoRoute", card: cardNoRoute, amount: 300_00, wantErr: bankcard.ErrNoRoute, wantBal: 1_000_00}, // refused before anything is held
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

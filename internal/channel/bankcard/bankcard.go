@@ -57,6 +57,16 @@ func (c *Channel) Bank(pan string) string {
 	return ""
 }
 
+var _ channel.CardChecker = (*Channel)(nil)
+
+// CheckCard returns [ErrNoRoute] when no bank of the channel issues the card.
+func (c *Channel) CheckCard(card channel.Card) error {
+	if c.route(card.PAN) == nil {
+		return ErrNoRoute
+	}
+	return nil
+}
+
 func (c *Channel) route(pan string) *Route {
 	for i := range c.routes {
 		if strings.HasPrefix(pan, c.routes[i].Prefix) {

@@ -20,8 +20,9 @@ import (
 type Accounts interface {
 	// Register creates a pending account and mails its activation link.
 	Register(ctx context.Context, email, password string, kind account.Kind, company string) (account.Account, error)
-	// Activate uses an activation link's token.
-	Activate(ctx context.Context, token string) (account.Account, error)
+	// Activate uses an activation link's token with the password chosen
+	// at registration.
+	Activate(ctx context.Context, token, password string) (account.Account, error)
 	// Login checks a password, counting failures towards the lock-out.
 	Login(ctx context.Context, email, password string) (account.Account, error)
 	// RequestReset mails a reset link if the address has an account.
@@ -42,6 +43,9 @@ type Sessions interface {
 	LoadAndSave(next http.Handler) http.Handler
 	// SessionAccount is the id of the account logged in, or "".
 	SessionAccount(ctx context.Context) string
+	// SessionLogin is when the session was logged in; ok is false if it
+	// does not say.
+	SessionLogin(ctx context.Context) (at time.Time, ok bool)
 	// SetSessionAccount logs an account in under a new session token.
 	SetSessionAccount(ctx context.Context, accountID string) error
 	// ClearSessionAccount destroys the session.

@@ -71,8 +71,9 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 	h.outcome(w, r, http.StatusOK, "info", "title_registered", messages.Text(l, "registered_body", a.Email), "/account/login", "go_login")
 }
 
-// activateForm is the page the mailed link opens: a button that posts the
-// token. It uses nothing, since mail scanners open links too.
+// activateForm is the page the mailed link opens: the password chosen at
+// registration and a button that posts the token. It uses nothing, since
+// mail scanners open links too.
 func (h *Handler) activateForm(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	if token == "" {
@@ -83,11 +84,19 @@ func (h *Handler) activateForm(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "activate", h.formView(r, "title_activate").with(authData{Token: token}))
 }
 
-// activate uses the link's token.
+// activate uses the link's token with the registration's password. A wrong
+// password (or a lock-out) shows the form again, the link still usable; a
+// bad link says why.
 func (h *Handler) activate(w http.ResponseWriter, r *http.Request) {
 	l := ui.PickLang(r)
-	a, err := h.accounts.Activate(r.Context(), r.PostForm.Get("token"))
-	if err != nil {
+	f := authData{Token: r.PostForm.Get("token")}
+	a, err := h.accounts.Activate(r.Context(), f.Token, r.PostForm.Get("password"))
+	switch {
+	case errors.Is(err, account.ErrActivationPassword), errors.Is(err, account.ErrLocked):
+		h.log.InfoContext(r.Context(), "account: activation refused", "code", errs.CodeOf(err))
+		h.failed(w, r, err, "activate", h.formView(r, "title_activate").with(f))
+		return
+	case err != nil:
 		text, status, ok := messages.ErrorText(l, err)
 		if !ok {
 			h.internalError(w, r, err)

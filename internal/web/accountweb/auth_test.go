@@ -39,7 +39,7 @@ func TestRegisterActivateLogin(t *testing.T) {
 		for range 2 { // a mail scanner, then the person
 			res = u.get(t, link)
 			wantStatus(t, "activation link", res, http.StatusOK)
-			webtest.MustContain(t, "activation link", res.Body, "激活账户", `name="token"`, `action="/account/activate?lang=zh"`)
+			webtest.MustContain(t, "activation link", res.Body, "激活账户", `name="token"`, `id="password"`, `action="/account/activate?lang=zh"`)
 		}
 		if after := b.snapshot(t); after != before {
 			t.Fatalf("GET on the activation link changed state:\n%s\nvs\n%s", before, after)
@@ -48,7 +48,7 @@ func TestRegisterActivateLogin(t *testing.T) {
 		wantStatus(t, "log-in before activation", res, http.StatusForbidden)
 		webtest.MustContain(t, "log-in before activation", res.Body, "This account is not activated yet")
 
-		res = u.submit(t, link+"&lang=en", "/account/activate?lang=en", nil)
+		res = u.submit(t, link+"&lang=en", "/account/activate?lang=en", url.Values{"password": {password}})
 		wantStatus(t, "activate", res, http.StatusOK)
 		webtest.MustContain(t, "activate", res.Body, "ann@example.com is active now")
 		a, err := b.accounts.Get(context.Background(), b.accountID(t, "ann@example.com"))
@@ -155,7 +155,7 @@ func TestActivationLinkRefusals(t *testing.T) {
 		expired := register("late@example.com")
 		b.clock.Advance(25 * time.Hour)
 		used := register("twice@example.com")
-		wantStatus(t, "first activation", u.submit(t, used+"&lang=en", "/account/activate?lang=en", nil), http.StatusOK)
+		wantStatus(t, "first activation", u.submit(t, used+"&lang=en", "/account/activate?lang=en", url.Values{"password": {password}}), http.StatusOK)
 
 		tests := []struct {
 			name, link string
@@ -169,7 +169,7 @@ func TestActivationLinkRefusals(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before := b.snapshot(t)
-				res := u.submit(t, tt.link+"&lang=en", "/account/activate?lang=en", nil)
+				res := u.submit(t, tt.link+"&lang=en", "/account/activate?lang=en", url.Values{"password": {password}})
 				wantStatus(t, tt.name, res, tt.status)
 				webtest.MustContain(t, tt.name, res.Body, tt.want...)
 				if after := b.snapshot(t); after != before {
@@ -305,4 +305,129 @@ func TestLoginNextIsLocal(t *testing.T) {
 	if res.Location != "/account/login?lang=en&next=%2Faccount%2Fsend" {
 		t.Fatalf("send before log-in redirects to %q", res.Location)
 	}
+}
+
+// TestResetEndsOtherSessions: a password reset logs out every browser of
+// the account, also one whose request was in flight during the reset and
+// wrote its session back afterwards (scs saves the session at the end of
+// every request, with an upsert).
+func TestResetEndsOtherSessions(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		b := newTestBundle(t, d)
+		a, _ := b.newMember(t, "ann@example.com", 0)
+		c := b.newUser(t) // the same person in another browser, or a thief with the password
+		wantStatus(t, "log-in in B", c.login(t, "ann@example.com", password), http.StatusSeeOther)
+		for name, u := range map[string]*user{"A": a, "B": c} {
+			wantStatus(t, name+"'s home before", u.get(t, "/account/?lang=en"), http.StatusOK)
+		}
+		// What A's in-flight request holds: its token and session data.
+		token := a.cookie(t)
+		var data []byte
+		if err := d.QueryRow(ctx, `SELECT data FROM sessions WHERE token = ?`, token).Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+
+		b.clock.Advance(time.Minute)
+		if err := b.accounts.RequestReset(ctx, "ann@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		link := b.link(t, "ann@example.com", account.MailReset)
+		res := c.submit(t, link+"&lang=en", "/account/reset/confirm?lang=en", url.Values{"password": {"new Password 2"}})
+		wantStatus(t, "reset in B", res, http.StatusOK)
+
+		t.Run("NextRequest", func(t *testing.T) {
+			res := a.get(t, "/account/?lang=en")
+			wantStatus(t, "A after the reset", res, http.StatusSeeOther)
+			if !strings.HasPrefix(res.Location, "/account/login") {
+				t.Fatalf("A sent to %q, want the log-in page", res.Location)
+			}
+		})
+		t.Run("RequestInFlight", func(t *testing.T) {
+			// The request A had in flight ends after the reset: scs commits
+			// its session back.
+			if err := b.sessions.Commit(token, data, time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			a.c.Jar.SetCookies(mustURL(t, b.srv.URL), []*http.Cookie{{Name: account.SessionCookieName, Value: token, Path: "/"}})
+			for _, path := range []string{"/account/?lang=en", "/account/statement?lang=en"} {
+				res := a.get(t, path)
+				wantStatus(t, "A's resurrected session "+path, res, http.StatusSeeOther)
+				if !strings.HasPrefix(res.Location, "/account/login") {
+					t.Fatalf("A sent to %q, want the log-in page", res.Location)
+				}
+			}
+			var n int
+			if err := d.QueryRow(ctx, `SELECT count(*) FROM sessions WHERE token = ?`, token).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("the refused session is still stored (%d, %v)", n, err)
+			}
+		})
+		t.Run("NewLogIn", func(t *testing.T) {
+			wantStatus(t, "log-in with the new password", a.login(t, "ann@example.com", "new Password 2"), http.StatusSeeOther)
+			wantStatus(t, "home after a new log-in", a.get(t, "/account/?lang=en"), http.StatusOK)
+		})
+	})
+}
+
+// TestActivationNeedsRegistrationPassword: Mallory registers Bob's address,
+// which has money waiting for it, with her password. Bob's activation
+// link, with his own password, activates nothing (and counts as a wrong
+// password); only the password chosen at registration activates it.
+func TestActivationNeedsRegistrationPassword(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		b := newTestBundle(t, d)
+		alice, _ := b.newMember(t, "alice@example.com", 100_00)
+		res := alice.submit(t, "/account/send?lang=en", "/account/send?lang=en", url.Values{"to": {"bob@example.com"}, "amount": {"40.00"}})
+		wantStatus(t, "send to bob", res, http.StatusSeeOther)
+
+		const mallorys = "Mallory's pass 1"
+		mallory := b.newUser(t)
+		res = mallory.submit(t, "/account/register?lang=en", "/account/register?lang=en",
+			url.Values{"email": {"bob@example.com"}, "password": {mallorys}, "kind": {"personal"}})
+		wantStatus(t, "mallory registers bob's address", res, http.StatusOK)
+		link := b.link(t, "bob@example.com", account.MailActivation)
+		id := b.accountID(t, "bob@example.com")
+
+		bob := b.newUser(t)
+		before := b.snapshot(t)
+		res = bob.submit(t, link+"&lang=en", "/account/activate?lang=en", url.Values{"password": {password}})
+		wantStatus(t, "bob activates with his password", res, http.StatusUnauthorized)
+		webtest.MustContain(t, "refused activation", res.Body, "This is not the password chosen when this email was registered",
+			`id="password"`, `id="activate-button"`)
+		var failed int
+		if err := d.QueryRow(ctx, `SELECT failed_logins FROM accounts WHERE id = ?`, id).Scan(&failed); err != nil || failed != 1 {
+			t.Fatalf("failed_logins = %d (%v), want the wrong password counted", failed, err)
+		}
+		if err := d.InTx(ctx, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE accounts SET failed_logins = 0, failed_since = NULL WHERE id = ?`, id)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if after := b.snapshot(t); after != before {
+			t.Fatalf("refused activation changed state:\n%s\nvs\n%s", before, after)
+		}
+		if a, err := b.accounts.Get(ctx, id); err != nil || a.Status != account.Pending || b.balance(t, id) != 0 {
+			t.Fatalf("account after the refused activation: %+v %v", a, err)
+		}
+
+		res = bob.submit(t, link+"&lang=en", "/account/activate?lang=en", url.Values{"password": {mallorys}})
+		wantStatus(t, "activation with the registration's password", res, http.StatusOK)
+		webtest.MustContain(t, "activated", res.Body, "bob@example.com is active now")
+		if got := b.balance(t, id); got != 40_00 {
+			t.Fatalf("balance after activation %d, want the claim", got)
+		}
+	})
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -44,7 +44,7 @@ func TestBrowserRegisterActivateLogin(t *testing.T) {
 
 	step(t, ctx, "open the activation link", chromedp.Navigate(b.srv.URL+b.link(t, email, account.MailActivation)+"&lang=zh"),
 		chromedp.WaitVisible(chromedp.ID("activate-button")))
-	step(t, ctx, "activate", chromedp.Click(chromedp.ID("activate-button")), chromedp.WaitVisible(chromedp.ID("message-link")))
+	step(t, ctx, "activate", chromedp.SendKeys(chromedp.ID("password"), password), chromedp.Click(chromedp.ID("activate-button")), chromedp.WaitVisible(chromedp.ID("message-link")))
 	if got := text(t, ctx, "#message"); !strings.Contains(got, "账户已激活") {
 		t.Fatalf("after activating: %q", got)
 	}

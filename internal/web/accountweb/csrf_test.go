@@ -49,7 +49,7 @@ func TestPostWithoutFormTokenRefused(t *testing.T) {
 		}{
 			{"Login", anon, "/account/login", url.Values{"email": {"al@example.com"}, "password": {password}}},
 			{"Register", anon, "/account/register", url.Values{"email": {"new@example.com"}, "password": {password}, "kind": {"personal"}}},
-			{"Activate", anon, "/account/activate", url.Values{"token": {token(activate)}}},
+			{"Activate", anon, "/account/activate", url.Values{"token": {token(activate)}, "password": {password}}},
 			{"RequestReset", anon, "/account/reset", url.Values{"email": {"al@example.com"}}},
 			{"ConfirmReset", anon, "/account/reset/confirm", url.Values{"token": {token(reset)}, "password": {"stolen password 9"}}},
 			{"Send", member, "/account/send", url.Values{"to": {"x@example.com"}, "amount": {"10"}, "key": {"k1"}}},

@@ -62,7 +62,8 @@ type testBundle struct {
 	ledger   *ledger.Ledger
 	env      *paymenttest.Env // the bank simulator and its channel
 	outbox   *mail.Outbox
-	clock    *clock.Fake // the account service's: link expiry, lock-out
+	clock    *clock.Fake // the account service's: link expiry, lock-out; the log-in stamps
+	sessions *account.SessionStore
 	srv      *httptest.Server
 	logs     *webtest.SyncBuffer
 }
@@ -103,9 +104,12 @@ func newTestBundle(t *testing.T, d *db.DB) *testBundle {
 			_, err := b.wallet.ClaimAllTx(ctx, tx, a.ID, a.Email)
 			return err
 		}})
+	b.sessions = account.NewSessionStore(d, nil)
+	sm := account.NewSessionManager(b.sessions, false)
+	sm.Clock = b.clock
 	handler = accountweb.New(accountweb.Deps{
 		Accounts: b.accounts,
-		Sessions: account.NewSessionManager(account.NewSessionStore(d, nil), false),
+		Sessions: sm,
 		Wallet:   accountweb.NewWallet(b.wallet, env.Ledger, env.Channel),
 		Logger:   slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
@@ -219,7 +223,7 @@ func (b *testBundle) register(t *testing.T, u *user, email string) string {
 		t.Fatalf("register %s: %d\n%s", email, res.Status, webtest.Excerpt(res.Body))
 	}
 	link := b.link(t, email, account.MailActivation)
-	if res := u.submit(t, link+"&lang=en", "/account/activate?lang=en", nil); res.Status != http.StatusOK {
+	if res := u.submit(t, link+"&lang=en", "/account/activate?lang=en", url.Values{"password": {password}}); res.Status != http.StatusOK {
 		t.Fatalf("activate %s: %d\n%s", email, res.Status, webtest.Excerpt(res.Body))
 	}
 	return b.accountID(t, email)

@@ -50,7 +50,11 @@ func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
 }
 
 // auth wraps a page that needs a log-in: it passes the session's account,
-// or redirects to the log-in page, which comes back here afterwards.
+// or redirects to the log-in page, which comes back here afterwards. A
+// session of a gone account, or one logged in before the account's
+// sessions were ended (a password reset: [account.Account.SessionCurrent]),
+// is cleared first: the reset deletes such sessions, but a request in
+// flight at that moment writes its session back.
 func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, account.Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -60,6 +64,10 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, account.Acc
 			return
 		}
 		a, err := h.accounts.Get(ctx, id)
+		if err == nil && !a.SessionCurrent(h.sessions.SessionLogin(ctx)) {
+			h.log.InfoContext(ctx, "account: ended session refused", "account_id", a.ID)
+			err = account.ErrNotFound
+		}
 		if errors.Is(err, account.ErrNotFound) {
 			if err := h.sessions.ClearSessionAccount(ctx); err != nil {
 				h.internalError(w, r, err)

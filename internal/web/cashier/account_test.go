@@ -62,7 +62,7 @@ func newAccountBundle(t *testing.T, balanceMinor int64) (*testBundle, *wallet.Wa
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := accts.Activate(ctx, mail.last); err != nil {
+	if _, err := accts.Activate(ctx, mail.last, "correct horse 1"); err != nil {
 		t.Fatal(err)
 	}
 	err = d.InTx(ctx, func(tx *db.Tx) error {

@@ -428,7 +428,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string) (Account
 		if _, err := tx.Exec(ctx, setPassword, hash, now, now, x.ID); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, endSessions, x.ID)
+		_, err = tx.Exec(ctx, endSessions, []byte{}, endedAt, x.ID)
 		return err
 	})
 	if err != nil {

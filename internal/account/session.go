@@ -14,16 +14,24 @@ import (
 	"paygate/internal/db"
 )
 
-// The SQL of the sessions table (migration 0009).
+// The SQL of the sessions table (migration 0009). An ended session (log-out,
+// a renewed token, a password reset) keeps its row with an expiry of
+// [endedAt] until Prune removes it, and a commit never brings such a row
+// back: scs saves a session at the end of every request, so a request in
+// flight when the session ended would otherwise revive it.
 const (
 	findSession   = `SELECT data FROM sessions WHERE token = ? AND expiry > ?`
 	commitSession = `INSERT INTO sessions (token, data, expiry, account_id) VALUES (?, ?, ?, ?)
-ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry, account_id = excluded.account_id`
+ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry, account_id = excluded.account_id
+WHERE sessions.expiry > ?`
 	// endSessions logs an account out everywhere.
-	endSessions   = `DELETE FROM sessions WHERE account_id = ?`
-	deleteSession = `DELETE FROM sessions WHERE token = ?`
+	endSessions   = `UPDATE sessions SET data = ?, expiry = ? WHERE account_id = ?`
+	endSession    = `UPDATE sessions SET data = ?, expiry = ? WHERE token = ?`
 	pruneSessions = `DELETE FROM sessions WHERE expiry <= ?`
 )
+
+// endedAt is the expiry that marks an ended session.
+var endedAt = time.Unix(0, 0).UTC()
 
 // SessionStore keeps scs sessions in the sessions table, so that every
 // instance sharing the database knows every session. It implements
@@ -70,7 +78,7 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 		accountID, _ = values[sessionAccountKey].(string)
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, commitSession, token, b, expiry.UTC().Truncate(time.Microsecond), accountID)
+		_, err := tx.Exec(ctx, commitSession, token, b, expiry.UTC().Truncate(time.Microsecond), accountID, endedAt)
 		return err
 	})
 	if err != nil {
@@ -79,10 +87,11 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	return nil
 }
 
-// DeleteCtx removes a session; an unknown token is not an error.
+// DeleteCtx ends a session for good (see [endedAt]); an unknown token is
+// not an error.
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, deleteSession, token)
+		_, err := tx.Exec(ctx, endSession, []byte{}, endedAt, token)
 		return err
 	})
 	if err != nil {

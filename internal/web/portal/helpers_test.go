@@ -274,3 +274,24 @@ func (b *testBundle) event(t *testing.T, merchantID, paymentID string) string {
 	}
 	return evt
 }
+
+// keepClockMoving advances the payment service's fake clock by a minute
+// every 200 ms, so that refunds waiting out a retry delay fall due, until
+// the returned function is called.
+func (b *testBundle) keepClockMoving() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				b.env.Clock.Advance(time.Minute)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}

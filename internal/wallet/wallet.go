@@ -191,7 +191,8 @@ func (w *Wallet) Send(ctx context.Context, fromAccount, toEmail string, amount m
 			}
 			now := tx.Now()
 			c := Claim{ID: w.opts.IDs.New(PrefixClaim), FromAccount: fromAccount, ToEmail: email, Amount: amount, Note: note,
-				State: "held", ExpiresAt: now.Add(w.opts.ClaimPeriod), CreatedAt: now}
+				// The same clock as ReturnExpired's decides when it is due.
+				State: "held", ExpiresAt: w.opts.Clock.Now().UTC().Add(w.opts.ClaimPeriod), CreatedAt: now}
 			entry.Postings = ledger.Transfer(from, heldAccount(cur), amount)
 			out.Claim = &c
 		}
